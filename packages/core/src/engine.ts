@@ -1,0 +1,455 @@
+import type { Attrs, Backend, BackendFactory, KernelConfig, KernelFn, TensorInfo } from './backend.js';
+import { bytesPerElement, type DataType, type TypedArray } from './dtypes.js';
+import { NonFiniteError, TesseraError, fmtShape } from './errors.js';
+import { sizeFromShape } from './shape.js';
+import { Tensor, setTensorHost, type Storage } from './tensor.js';
+
+/** Gradient closure attached to a recorded node by `customGrad`-style ops. */
+export type NodeGradFn = (dys: Tensor[], saved: { inputs: Tensor[]; outputs: Tensor[] }) => (Tensor | null)[];
+
+/** One executed op, as the engine reports it to active tapes. */
+export interface RecordedOp {
+  /** The kernel name (or a core pseudo-kernel like 'Reshape'). */
+  kernel: string;
+  inputs: Tensor[];
+  outputs: Tensor[];
+  attrs: Attrs;
+  /** Overrides the registered gradient rule (customGrad). */
+  gradFn?: NodeGradFn;
+}
+
+/** Installed by @tessera/autograd while it records; core knows nothing else of autograd. */
+export interface TapeRecorder {
+  record(op: RecordedOp): void;
+}
+
+interface Scope {
+  name: string;
+  tensors: Tensor[];
+}
+
+export interface MemoryInfo {
+  /** Live (undisposed) Tensor objects, variables included. */
+  numTensors: number;
+  /** Live buffers (several tensors may share one). */
+  numDataBuffers: number;
+  /** Bytes of live buffers, counted by the engine. */
+  numBytes: number;
+  /** What the active backend reports of itself. */
+  backend: Record<string, unknown>;
+}
+
+export interface ProfileEntry {
+  kernel: string;
+  op: string;
+  ms: number;
+  outShapes: number[][];
+}
+
+/** The process-wide runtime: backends, kernels, memory accounting, scopes and tape hooks. */
+export class Engine {
+  private factories = new Map<string, BackendFactory>();
+  private instances = new Map<string, Backend>();
+  private pending = new Map<string, Promise<Backend>>();
+  private kernels = new Map<string, Map<string, KernelFn>>();
+  private activeName: string | null = null;
+  private active: Backend | null = null;
+  private scopes: Scope[] = [];
+  /** @internal */ tapes: TapeRecorder[] = [];
+  /** @internal */ opStack: string[] = [];
+  /** Debug mode: every kernel output is checked for NaN/Inf. */
+  debug = false;
+  numTensors = 0;
+  numDataBuffers = 0;
+  numBytes = 0;
+  private profiling: ProfileEntry[] | null = null;
+  private liveVariables = new Map<string, Tensor>();
+
+  constructor() {
+    setTensorHost({
+      disposeTensor: (t) => this.disposeTensor(t),
+      readData: (t) => this.readData(t),
+      readDataSync: (t) => this.readDataSync(t),
+    });
+  }
+
+  // ---------------------------------------------------------------- backends
+
+  registerBackend(factory: BackendFactory): void {
+    if (this.factories.has(factory.name)) {
+      // Re-registration (e.g. the same package loaded twice) replaces the factory, keeps instances.
+    }
+    this.factories.set(factory.name, factory);
+  }
+
+  registerKernel(config: KernelConfig<any>): void {
+    let table = this.kernels.get(config.backend);
+    if (!table) this.kernels.set(config.backend, (table = new Map()));
+    table.set(config.name, config.fn as KernelFn);
+  }
+
+  hasKernel(name: string, backendName = this.backendName()): boolean {
+    return this.kernels.get(backendName)?.has(name) ?? false;
+  }
+
+  kernelNames(backendName: string): string[] {
+    return [...(this.kernels.get(backendName)?.keys() ?? [])];
+  }
+
+  registeredBackends(): { name: string; priority: number }[] {
+    return [...this.factories.values()].map((f) => ({ name: f.name, priority: f.priority })).sort((a, b) => b.priority - a.priority);
+  }
+
+  /** Creates (once) and activates a backend. Resolves false if it is unavailable here. */
+  async setBackend(name: string): Promise<boolean> {
+    const b = await this.initBackend(name);
+    if (!b) return false;
+    this.activeName = name;
+    this.active = b;
+    return true;
+  }
+
+  /** Activates a backend whose factory is synchronous (cpu). Throws if it needs async set-up. */
+  setBackendSync(name: string): void {
+    let b = this.instances.get(name);
+    if (!b) {
+      const f = this.factories.get(name);
+      if (!f) throw new TesseraError(`setBackend: no backend named '${name}' is registered (registered: ${this.listNames()})`);
+      const created = f.create();
+      if (created instanceof Promise) {
+        throw new TesseraError(`setBackend: backend '${name}' initialises asynchronously; use await setBackend('${name}')`);
+      }
+      b = created;
+      this.instances.set(name, b);
+    }
+    this.activeName = name;
+    this.active = b;
+  }
+
+  private async initBackend(name: string): Promise<Backend | null> {
+    const have = this.instances.get(name);
+    if (have) return have;
+    const f = this.factories.get(name);
+    if (!f) throw new TesseraError(`setBackend: no backend named '${name}' is registered (registered: ${this.listNames()})`);
+    let p = this.pending.get(name);
+    if (!p) {
+      p = Promise.resolve().then(() => f.create());
+      this.pending.set(name, p);
+    }
+    try {
+      const b = await p;
+      this.instances.set(name, b);
+      return b;
+    } catch (e) {
+      this.pending.delete(name);
+      if (this.debug) console.warn(`tessera: backend '${name}' is unavailable: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  private listNames(): string {
+    return [...this.factories.keys()].join(', ') || 'none';
+  }
+
+  /** Makes sure a backend is active: the best available one if none was chosen. */
+  async ready(): Promise<Backend> {
+    if (this.active) return this.active;
+    for (const { name } of this.registeredBackends()) {
+      if (await this.setBackend(name)) return this.active!;
+    }
+    throw new TesseraError(
+      `ready: no backend could be initialised (registered: ${this.listNames()}); import a backend package, e.g. '@tessera/backend-cpu'`,
+    );
+  }
+
+  /** The active backend; picks the best synchronously-available one if none was chosen yet. */
+  get backend(): Backend {
+    if (this.active) return this.active;
+    for (const { name } of this.registeredBackends()) {
+      const f = this.factories.get(name)!;
+      try {
+        const b = this.instances.get(name) ?? f.create();
+        if (b instanceof Promise) continue;
+        this.instances.set(name, b);
+        this.activeName = name;
+        this.active = b;
+        return b;
+      } catch {
+        continue;
+      }
+    }
+    throw new TesseraError(
+      `no backend is active: import a backend package (e.g. '@tessera/backend-cpu') and, for async backends, await setBackend(name)`,
+    );
+  }
+
+  backendName(): string {
+    return this.activeName ?? this.backend.name;
+  }
+
+  findBackend(name: string): Backend | undefined {
+    return this.instances.get(name);
+  }
+
+  /** Disposes a backend instance (tensors on it become unusable) and forgets it. */
+  removeBackend(name: string): void {
+    const b = this.instances.get(name);
+    b?.dispose?.();
+    this.instances.delete(name);
+    this.pending.delete(name);
+    if (this.activeName === name) {
+      this.activeName = null;
+      this.active = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- tensors & storage
+
+  /** Writes values to the active backend and wraps them in a tracked tensor. */
+  makeTensor<D extends DataType>(values: TypedArray, shape: readonly number[], dtype: D): Tensor<D> {
+    const backend = this.backend;
+    const dataId = backend.write(values, [...shape], dtype);
+    return this.wrap(this.newStorage(backend, dataId, shape, dtype), shape, dtype);
+  }
+
+  private newStorage(backend: Backend, dataId: object, shape: readonly number[], dtype: DataType): Storage {
+    const bytes = sizeFromShape(shape) * bytesPerElement(dtype);
+    this.numDataBuffers++;
+    this.numBytes += bytes;
+    return { backend, dataId, refs: 0, bytes };
+  }
+
+  /** A new tensor over existing storage (reshape, clone, saved tape copies). */
+  shareStorage<D extends DataType>(src: Tensor, shape: readonly number[], dtype: D, track = true): Tensor<D> {
+    return this.wrap(src.storage, shape, dtype, track);
+  }
+
+  private wrap<D extends DataType>(storage: Storage, shape: readonly number[], dtype: D, track = true): Tensor<D> {
+    storage.refs++;
+    const t = new Tensor(shape, dtype, storage);
+    this.numTensors++;
+    if (track) this.track(t);
+    return t;
+  }
+
+  /** @internal Frees the tensor; its storage goes when no tensor references it. */
+  disposeTensor(t: Tensor): void {
+    if (t.isDisposed) return;
+    t.markDisposed();
+    this.numTensors--;
+    this.releaseStorage(t.storage);
+    const name = (t as { name?: string }).name;
+    if (name !== undefined && this.liveVariables.get(name) === t) this.liveVariables.delete(name);
+  }
+
+  /** @internal */
+  releaseStorage(s: Storage): void {
+    s.refs--;
+    if (s.refs === 0) {
+      s.backend.disposeData(s.dataId);
+      this.numDataBuffers--;
+      this.numBytes -= s.bytes;
+    }
+  }
+
+  /** @internal Points `t` at `src`'s storage (Variable.assign). */
+  replaceStorage(t: Tensor, src: Tensor): void {
+    const old = t.storage;
+    src.storage.refs++;
+    t.storage = src.storage;
+    this.releaseStorage(old);
+  }
+
+  /** @internal */
+  registerVariable(v: Tensor & { name: string }): void {
+    const existing = this.liveVariables.get(v.name);
+    if (existing && !existing.isDisposed) {
+      throw new TesseraError(`Variable: a live variable named '${v.name}' already exists; dispose it or choose another name`);
+    }
+    this.liveVariables.set(v.name, v);
+  }
+
+  /** Live variables by name. */
+  variables(): Map<string, Tensor> {
+    return new Map(this.liveVariables);
+  }
+
+  private infoOf(t: Tensor, op: string): TensorInfo {
+    t.assertAlive(op);
+    const backend = this.backend;
+    if (t.storage.backend !== backend) this.moveStorage(t.storage, t, backend, op);
+    return { dataId: t.storage.dataId, shape: t.shape as number[], dtype: t.dtype };
+  }
+
+  /** Copies a buffer to another backend in place, so every tensor sharing it follows. */
+  private moveStorage(s: Storage, t: Tensor, to: Backend, op: string): void {
+    const from = s.backend;
+    if (!from.readSync) {
+      throw new TesseraError(
+        `${op}: tensor #${t.id} lives on backend '${from.name}', which cannot be read synchronously; ` +
+          `move it first with await moveTo(t, '${to.name}')`,
+      );
+    }
+    const values = from.readSync(s.dataId);
+    const dataId = to.write(values, [...t.shape], t.dtype);
+    from.disposeData(s.dataId);
+    s.backend = to;
+    s.dataId = dataId;
+  }
+
+  /** Moves a tensor's buffer to the active backend, reading asynchronously. */
+  async moveToActive(t: Tensor): Promise<void> {
+    const to = this.backend;
+    const s = t.storage;
+    if (s.backend === to) return;
+    const values = await s.backend.read(s.dataId);
+    const dataId = to.write(values, [...t.shape], t.dtype);
+    s.backend.disposeData(s.dataId);
+    s.backend = to;
+    s.dataId = dataId;
+  }
+
+  async readData(t: Tensor): Promise<TypedArray> {
+    return t.storage.backend.read(t.storage.dataId);
+  }
+
+  readDataSync(t: Tensor): TypedArray {
+    const b = t.storage.backend;
+    if (!b.readSync) {
+      throw new TesseraError(`dataSync: backend '${b.name}' cannot read synchronously; use await t.data()`);
+    }
+    return b.readSync(t.storage.dataId);
+  }
+
+  // ---------------------------------------------------------------- kernels
+
+  /** Runs a kernel on the active backend, wraps its outputs and reports the op to active tapes. */
+  runKernel(name: string, inputs: Tensor[], attrs: Attrs = {}): Tensor[] {
+    const backend = this.backend;
+    const fn = this.kernels.get(backend.name)?.get(name);
+    const opName = this.opStack[this.opStack.length - 1] ?? name;
+    if (!fn) {
+      throw new TesseraError(
+        `${opName}: kernel '${name}' is not registered for backend '${backend.name}' — every backend must implement the primitive kernels (docs/kernels.md)`,
+      );
+    }
+    const infos = inputs.map((t) => this.infoOf(t, opName));
+    const t0 = this.profiling ? performance.now() : 0;
+    const result = fn({ inputs: infos, attrs, backend });
+    const outInfos = Array.isArray(result) ? result : [result];
+    const outputs = outInfos.map((o) => this.wrap(this.newStorage(backend, o.dataId, o.shape, o.dtype), o.shape, o.dtype));
+    if (this.profiling) {
+      this.profiling.push({ kernel: name, op: opName, ms: performance.now() - t0, outShapes: outputs.map((o) => [...o.shape]) });
+    }
+    if (this.debug) this.checkFinite(name, opName, outputs);
+    if (this.tapes.length > 0) this.record({ kernel: name, inputs, outputs, attrs });
+    return outputs;
+  }
+
+  /** Reports a non-kernel op (reshape, customGrad) to active tapes. */
+  record(op: RecordedOp): void {
+    for (const tape of this.tapes) tape.record(op);
+  }
+
+  /** Runs fn with recording paused (stopGradient, customGrad's forward pass, optimizer updates). */
+  withoutTapes<T>(fn: () => T): T {
+    const saved = this.tapes;
+    this.tapes = [];
+    try {
+      return fn();
+    } finally {
+      this.tapes = saved;
+    }
+  }
+
+  private checkFinite(kernel: string, opName: string, outputs: Tensor[]): void {
+    for (const o of outputs) {
+      if (o.dtype !== 'float32' || !o.storage.backend.readSync) continue;
+      const v = o.storage.backend.readSync(o.storage.dataId);
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isFinite(v[i]!)) {
+          throw new NonFiniteError(
+            `${opName}: kernel '${kernel}' produced ${Number.isNaN(v[i]!) ? 'NaN' : v[i]} at flat index ${i} of its output ${fmtShape(o.shape)} (debug mode)`,
+          );
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- scopes
+
+  startScope(name = 'scope'): Scope {
+    const s: Scope = { name, tensors: [] };
+    this.scopes.push(s);
+    return s;
+  }
+
+  /** Disposes the scope's tensors except `keep` (moved to the parent scope) and kept/variable tensors. */
+  endScope(scope: Scope, result?: unknown): void {
+    const i = this.scopes.lastIndexOf(scope);
+    if (i < 0) return;
+    this.scopes.splice(i, 1);
+    const out = new Set<Tensor>();
+    collectTensors(result, out);
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const t of scope.tensors) {
+      if (t.isDisposed || t.kept) continue;
+      if (out.has(t)) parent?.tensors.push(t);
+      else t.dispose();
+    }
+  }
+
+  /** @internal */
+  track(t: Tensor): void {
+    const top = this.scopes[this.scopes.length - 1];
+    if (top) top.tensors.push(t);
+  }
+
+  // ---------------------------------------------------------------- memory & profiling
+
+  memory(): MemoryInfo {
+    let backendInfo: Record<string, unknown> = {};
+    try {
+      backendInfo = this.active ? { name: this.active.name, ...this.active.memory() } : {};
+    } catch {
+      backendInfo = {};
+    }
+    return { numTensors: this.numTensors, numDataBuffers: this.numDataBuffers, numBytes: this.numBytes, backend: backendInfo };
+  }
+
+  /** Runs fn and returns the kernels it ran with their wall times (sync part only). */
+  profile<T>(fn: () => T): { result: T; kernels: ProfileEntry[] } {
+    const prev = this.profiling;
+    this.profiling = [];
+    try {
+      const result = fn();
+      return { result, kernels: this.profiling };
+    } finally {
+      this.profiling = prev;
+    }
+  }
+}
+
+/** Finds tensors in a (nested) result: arrays, plain objects, Maps. */
+export function collectTensors(x: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 8 || x === null || typeof x !== 'object') return;
+  if (x instanceof Tensor) {
+    out.add(x);
+    return;
+  }
+  if (Array.isArray(x)) {
+    for (const v of x) collectTensors(v, out, depth + 1);
+    return;
+  }
+  if (x instanceof Map) {
+    for (const v of x.values()) collectTensors(v, out, depth + 1);
+    return;
+  }
+  const proto = Object.getPrototypeOf(x);
+  if (proto === Object.prototype || proto === null) {
+    for (const v of Object.values(x)) collectTensors(v, out, depth + 1);
+  }
+}
+
+/** The one engine of this module instance. */
+export const ENGINE: Engine = new Engine();

@@ -1,0 +1,114 @@
+import type { Backend, BackendFactory, KernelConfig } from './backend.js';
+import { ENGINE, collectTensors, type MemoryInfo, type ProfileEntry } from './engine.js';
+import { TesseraError } from './errors.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Runs fn in a memory scope: every tensor created inside is disposed when fn returns, except the
+ * tensors it returns (in arrays/objects too) and kept ones. If fn is async, the scope stays open
+ * across its awaits and closes when its promise settles (tensors made meanwhile by unrelated
+ * concurrent code land in the same scope — don't interleave two async scopes that share tensors).
+ */
+export function tidy<T>(fn: () => T): T;
+export function tidy<T>(name: string, fn: () => T): T;
+export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
+  const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn;
+  const name = typeof nameOrFn === 'string' ? nameOrFn : 'tidy';
+  if (typeof fn !== 'function') throw new TesseraError(`tidy: expected a function, got ${typeof fn}`);
+  const scope = ENGINE.startScope(name);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    ENGINE.endScope(scope);
+    throw e;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (v) => {
+        ENGINE.endScope(scope, v);
+        return v;
+      },
+      (e) => {
+        ENGINE.endScope(scope);
+        throw e;
+      },
+    ) as T;
+  }
+  ENGINE.endScope(scope, result);
+  return result;
+}
+
+/** Marks a tensor so that no enclosing `tidy` disposes it. Returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  t.kept = true;
+  return t;
+}
+
+/** Disposes every tensor found in x (a tensor, array, object or Map of them). */
+export function dispose(x: unknown): void {
+  const set = new Set<Tensor>();
+  collectTensors(x, set);
+  for (const t of set) t.dispose();
+}
+
+/** Live tensor, buffer and byte counts. */
+export function memory(): MemoryInfo {
+  return ENGINE.memory();
+}
+
+export function registerBackend(factory: BackendFactory): void {
+  ENGINE.registerBackend(factory);
+}
+
+export function registerKernel<B extends Backend>(config: KernelConfig<B>): void {
+  ENGINE.registerKernel(config);
+}
+
+/** Switches to a backend by name; resolves false if it cannot start here. */
+export function setBackend(name: string): Promise<boolean> {
+  return ENGINE.setBackend(name);
+}
+
+/** Waits until a backend is active (the best available if none was chosen) and returns its name. */
+export async function ready(): Promise<string> {
+  return (await ENGINE.ready()).name;
+}
+
+/** The active backend's name. */
+export function getBackend(): string {
+  return ENGINE.backendName();
+}
+
+export function backendInstance(): Backend {
+  return ENGINE.backend;
+}
+
+/** Registered backends, best first. */
+export function listBackends(): { name: string; priority: number }[] {
+  return ENGINE.registeredBackends();
+}
+
+export function hasKernel(name: string): boolean {
+  return ENGINE.hasKernel(name);
+}
+
+/** Debug mode: every float kernel output is checked for NaN/Inf and the op that produced it is named. */
+export function setDebug(on: boolean): void {
+  ENGINE.debug = on;
+}
+
+export function profile<T>(fn: () => T): { result: T; kernels: ProfileEntry[] } {
+  return ENGINE.profile(fn);
+}
+
+/** Moves a tensor's data to the active backend (async read, works from any backend). */
+export async function moveTo(t: Tensor, backendName: string): Promise<void> {
+  const prev = getBackend();
+  if (!(await setBackend(backendName))) throw new TesseraError(`moveTo: backend '${backendName}' is unavailable`);
+  try {
+    await ENGINE.moveToActive(t);
+  } finally {
+    await setBackend(prev);
+  }
+}

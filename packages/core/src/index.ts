@@ -1,0 +1,22 @@
+import './chain.js';
+
+export * from './dtypes.js';
+export * from './errors.js';
+export * from './shape.js';
+export type { Attrs, Backend, BackendFactory, DataId, KernelArgs, KernelConfig, KernelFn, TensorInfo } from './backend.js';
+export * from './kernel_names.js';
+export { Tensor, assertTensor } from './tensor.js';
+export { ENGINE, Engine, collectTensors } from './engine.js';
+export type { MemoryInfo, NodeGradFn, ProfileEntry, RecordedOp, TapeRecorder } from './engine.js';
+export * from './globals.js';
+export { Random, rngFor, setSeed } from './random.js';
+export { formatTensor } from './format.js';
+export { Variable, variable } from './variable.js';
+
+export * from './ops/creation.js';
+export { op, convert, type TensorLike } from './ops/op.js';
+export * from './ops/elementwise.js';
+export * from './ops/shape_ops.js';
+export * from './ops/reduce.js';
+export * from './ops/matmul.js';
+export * from './ops/nn.js';

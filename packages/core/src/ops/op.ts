@@ -1,0 +1,51 @@
+import { ENGINE } from '../engine.js';
+import type { DataType, NestedArray, TypedArray } from '../dtypes.js';
+import { TesseraError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { tensor } from './creation.js';
+
+/** Anything an op accepts where a tensor is expected. */
+export type TensorLike = Tensor | NestedArray | TypedArray;
+
+/**
+ * Wraps an op: its name is on the op stack (error and debug messages name it) and it runs in a
+ * memory scope, so the intermediates of composite ops and converted arguments are freed.
+ */
+export function op<F extends (...args: any[]) => any>(name: string, f: F): F {
+  const wrapped = function (this: unknown, ...args: unknown[]) {
+    ENGINE.opStack.push(name);
+    const scope = ENGINE.startScope(name);
+    let result: unknown;
+    try {
+      result = f.apply(this, args);
+    } catch (e) {
+      ENGINE.endScope(scope);
+      throw e;
+    } finally {
+      ENGINE.opStack.pop();
+    }
+    ENGINE.endScope(scope, result);
+    return result;
+  };
+  Object.defineProperty(wrapped, 'name', { value: name });
+  return wrapped as unknown as F;
+}
+
+/** Converts an op argument to a tensor; plain numbers take `hint`'s dtype where they fit it. */
+export function convert(opName: string, x: TensorLike, argName: string, hint?: DataType): Tensor {
+  if (x instanceof Tensor) {
+    x.assertAlive(opName);
+    return x;
+  }
+  if (typeof x === 'number') {
+    const dtype = hint === 'int32' && Number.isInteger(x) ? 'int32' : hint === 'bool' && (x === 0 || x === 1) ? 'bool' : 'float32';
+    return tensor(x, [], dtype);
+  }
+  if (typeof x === 'boolean') return tensor(x, [], 'bool');
+  if (Array.isArray(x) || ArrayBuffer.isView(x)) return tensor(x as NestedArray | TypedArray);
+  throw new TesseraError(`${opName}: argument '${argName}' must be a Tensor, number or array, got ${x === null ? 'null' : typeof x}`);
+}
+
+export function runKernel(name: string, inputs: Tensor[], attrs: Record<string, unknown> = {}): Tensor {
+  return ENGINE.runKernel(name, inputs, attrs)[0]!;
+}

@@ -1,0 +1,126 @@
+import { fmtShape, opError } from './errors.js';
+
+export type Shape = number[];
+
+export function sizeFromShape(shape: readonly number[]): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function assertValidShape(op: string, shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw opError(op, `invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
+    }
+  }
+}
+
+/**
+ * NumPy broadcasting of two shapes. Dimensions are aligned from the right; each pair must be equal
+ * or contain a 1.
+ */
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da === db || db === 1) out[i] = da;
+    else if (da === 1) out[i] = db;
+    else {
+      throw opError(
+        op,
+        `shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast: dimension ${i - rank} is ${da} vs ${db} (each pair must be equal or 1)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** The axes of `outShape` along which an input of `inShape` was broadcast (to sum its gradient over). */
+export function broadcastedAxes(inShape: readonly number[], outShape: readonly number[]): number[] {
+  const axes: number[] = [];
+  const offset = outShape.length - inShape.length;
+  for (let i = 0; i < outShape.length; i++) {
+    const d = i < offset ? 1 : inShape[i - offset]!;
+    if (d === 1 && (outShape[i] !== 1 || i < offset)) axes.push(i);
+  }
+  return axes;
+}
+
+/** Normalises an axis argument (number, list or undefined = all) to sorted, unique, non-negative axes. */
+export function parseAxes(op: string, axis: number | readonly number[] | undefined | null, rank: number): number[] {
+  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : [...axis];
+  const out = new Set<number>();
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1) || (rank === 0 && a !== 0 && a !== -1)) {
+      throw opError(op, `axis ${a} is out of range for a tensor of rank ${rank} (expected an integer in [${-rank}, ${rank - 1}])`);
+    }
+    const n = a < 0 ? a + rank : a;
+    if (out.has(n)) throw opError(op, `axis ${a} is repeated in ${JSON.stringify(list)}`);
+    out.add(n);
+  }
+  return [...out].filter((a) => a < rank).sort((x, y) => x - y);
+}
+
+export function parseAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw opError(op, `axis ${axis} is out of range for a tensor of rank ${rank} (expected an integer in [${-rank}, ${rank - 1}])`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Shape after reducing `axes` (kept as 1 with keepDims). */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
+  const set = new Set(axes);
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!set.has(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+/** Resolves one -1 in a reshape target. */
+export function inferReshape(op: string, from: readonly number[], to: readonly number[]): number[] {
+  const size = sizeFromShape(from);
+  let inferred = -1;
+  let known = 1;
+  to.forEach((d, i) => {
+    if (d === -1) {
+      if (inferred >= 0) throw opError(op, `at most one -1 is allowed in the new shape ${fmtShape(to)}`);
+      inferred = i;
+    } else if (!Number.isInteger(d) || d < 0) {
+      throw opError(op, `invalid dimension ${d} in new shape ${fmtShape(to)}`);
+    } else known *= d;
+  });
+  const out = [...to];
+  if (inferred >= 0) {
+    if (known === 0 || size % known !== 0) {
+      throw opError(op, `cannot reshape ${fmtShape(from)} (size ${size}) to ${fmtShape(to)}: ${size} is not divisible by ${known}`);
+    }
+    out[inferred] = size / known;
+  }
+  if (sizeFromShape(out) !== size) {
+    throw opError(op, `cannot reshape ${fmtShape(from)} (size ${size}) to ${fmtShape(to)} (size ${sizeFromShape(out)})`);
+  }
+  return out;
+}
