@@ -262,11 +262,16 @@ export class Engine {
 
   /** @internal */
   registerVariable(v: Tensor & { name: string }): void {
-    const existing = this.liveVariables.get(v.name);
-    if (existing && !existing.isDisposed) {
-      throw new TesseraError(`Variable: a live variable named '${v.name}' already exists; dispose it or choose another name`);
-    }
     this.liveVariables.set(v.name, v);
+  }
+
+  /** `name`, or `name_1`, `name_2`, ... — the first that no live variable has. */
+  uniqueVariableName(name: string): string {
+    if (!this.liveVariables.has(name)) return name;
+    for (let i = 1; ; i++) {
+      const candidate = `${name}_${i}`;
+      if (!this.liveVariables.has(candidate)) return candidate;
+    }
   }
 
   /** Live variables by name. */

@@ -14,7 +14,7 @@ export { formatTensor } from './format.js';
 export { Variable, variable } from './variable.js';
 
 export * from './ops/creation.js';
-export { op, convert, type TensorLike } from './ops/op.js';
+export { op, convert, runKernel, type TensorLike } from './ops/op.js';
 export * from './ops/elementwise.js';
 export * from './ops/shape_ops.js';
 export * from './ops/reduce.js';

@@ -9,6 +9,7 @@ let nextVariable = 0;
 /**
  * A mutable tensor: `assign` replaces its values (same shape and dtype). Variables are never
  * disposed by `tidy`; autograd's `variableGrads` differentiates w.r.t. trainable ones.
+ * Names are unique among live variables: a taken name gets a `_1`, `_2`, ... suffix.
  */
 export class Variable<D extends DataType = DataType> extends Tensor<D> {
   readonly name: string;
@@ -17,7 +18,7 @@ export class Variable<D extends DataType = DataType> extends Tensor<D> {
   /** @internal use `variable()` */
   constructor(initial: Tensor<D>, trainable: boolean, name: string) {
     super(initial.shape, initial.dtype, initial.storage);
-    this.name = name;
+    this.name = ENGINE.uniqueVariableName(name);
     this.trainable = trainable;
     initial.storage.refs++;
     ENGINE.numTensors++;

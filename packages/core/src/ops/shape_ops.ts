@@ -246,3 +246,20 @@ function expandDimsRaw(t: Tensor): Tensor {
 export function numel(x: Tensor): number {
   return sizeFromShape(x.shape);
 }
+
+/**
+ * Sums rows of x into `numSegments` rows by id: out[i] = Σ x[j] over j with segmentIds[j] == i.
+ * Ids outside [0, numSegments) are dropped. (The gradient of gather.)
+ */
+export const unsortedSegmentSum = op('unsortedSegmentSum', (x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor => {
+  const t = convert('unsortedSegmentSum', x, 'x');
+  const ids = convert('unsortedSegmentSum', segmentIds, 'segmentIds', 'int32');
+  if (ids.dtype !== 'int32' || ids.rank !== 1 || t.rank < 1 || ids.shape[0] !== t.shape[0]) {
+    throw new TesseraError(
+      `unsortedSegmentSum: segmentIds must be 1-D int32 with one id per row of x; got ids ${fmtShape(ids.shape)} ${ids.dtype} for x ${fmtShape(t.shape)}`,
+    );
+  }
+  if (!Number.isInteger(numSegments) || numSegments < 0) throw new TesseraError(`unsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
+  const xs = t.dtype === 'bool' ? cast(t, 'int32') : t;
+  return runKernel('UnsortedSegmentSum', [xs, ids], { numSegments });
+});
