@@ -11,6 +11,8 @@ export interface TapeNode {
   inputs: Tensor[];
   outputs: Tensor[];
   gradFn?: NodeGradFn;
+  /** False for alias nodes, whose tensors belong to another tape. */
+  owned: boolean;
 }
 
 /**
@@ -41,14 +43,39 @@ export class Tape implements TapeRecorder {
     }
     if (!hit) return;
     for (const o of op.outputs) this.tracked.add(o.id);
+    const inputs = op.inputs.map(hold);
+    const outputs = op.outputs.map(hold);
     this.nodes.push({
       kernel: op.kernel,
       attrs: op.attrs,
       inputIds: op.inputs.map((t) => t.id),
       outputIds: op.outputs.map((t) => t.id),
-      inputs: op.inputs.map(hold),
-      outputs: op.outputs.map(hold),
+      inputs,
+      outputs,
       gradFn: op.gradFn,
+      owned: true,
+    });
+    // Our gradient rules will run on the held handles; outer tapes (grad of grad) must see them as
+    // the tensors they stand for, or the backward pass would be invisible to them.
+    for (const other of ENGINE.tapes) {
+      if (other === this || !(other instanceof Tape)) continue;
+      op.inputs.forEach((t, i) => other.alias(t, inputs[i]!));
+      op.outputs.forEach((t, i) => other.alias(t, outputs[i]!));
+    }
+  }
+
+  /** Records `held` as an identity copy of `original` (if this tape tracks the original). */
+  alias(original: Tensor, held: Tensor): void {
+    if (this.disposed || !this.tracked.has(original.id)) return;
+    this.tracked.add(held.id);
+    this.nodes.push({
+      kernel: 'Identity',
+      attrs: {},
+      inputIds: [original.id],
+      outputIds: [held.id],
+      inputs: [original],
+      outputs: [held],
+      owned: false,
     });
   }
 
@@ -57,6 +84,7 @@ export class Tape implements TapeRecorder {
     if (this.disposed) return;
     this.disposed = true;
     for (const n of this.nodes) {
+      if (!n.owned) continue;
       for (const t of n.inputs) t.dispose();
       for (const t of n.outputs) t.dispose();
     }

@@ -36,8 +36,9 @@ function prepare(name: string, a: TensorLike, b: TensorLike, transposeA: boolean
   const sb = sizeFromShape(batchB);
   if (sa !== bs && sa !== 1) ta = broadcastTo(ta, [...batch, ...ta.shape.slice(-2)]);
   if (sb !== bs && sb !== 1) tb = broadcastTo(tb, [...batch, ...tb.shape.slice(-2)]);
-  const a3 = reshape(ta, [-1, ...ta.shape.slice(-2)]);
-  const b3 = reshape(tb, [-1, ...tb.shape.slice(-2)]);
+  // Explicit batch sizes: a -1 cannot be resolved when a matrix dimension is 0.
+  const a3 = reshape(ta, [sizeFromShape(ta.shape.slice(0, -2)), ...ta.shape.slice(-2)]);
+  const b3 = reshape(tb, [sizeFromShape(tb.shape.slice(0, -2)), ...tb.shape.slice(-2)]);
   return { a3, b3, outShape: [...batch, m, n] };
 }
 

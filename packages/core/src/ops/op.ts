@@ -31,19 +31,29 @@ export function op<F extends (...args: any[]) => any>(name: string, f: F): F {
   return wrapped as unknown as F;
 }
 
-/** Converts an op argument to a tensor; plain numbers take `hint`'s dtype where they fit it. */
+/**
+ * Converts an op argument to a tensor. Plain numbers take `hint`'s dtype where they fit it (an
+ * integer with a bool hint becomes int32, the next wider type); nested arrays of integers take an
+ * int32 hint (e.g. `gather(x, [2, 0])`).
+ */
 export function convert(opName: string, x: TensorLike, argName: string, hint?: DataType): Tensor {
   if (x instanceof Tensor) {
     x.assertAlive(opName);
     return x;
   }
   if (typeof x === 'number') {
-    const dtype = hint === 'int32' && Number.isInteger(x) ? 'int32' : hint === 'bool' && (x === 0 || x === 1) ? 'bool' : 'float32';
+    const intHint = (hint === 'int32' || hint === 'bool') && Number.isInteger(x);
+    const dtype = hint === 'bool' && (x === 0 || x === 1) ? 'bool' : intHint ? 'int32' : 'float32';
     return tensor(x, [], dtype);
   }
   if (typeof x === 'boolean') return tensor(x, [], 'bool');
-  if (Array.isArray(x) || ArrayBuffer.isView(x)) return tensor(x as NestedArray | TypedArray);
+  if (Array.isArray(x)) return tensor(x as NestedArray, undefined, hint === 'int32' && allIntegers(x) ? 'int32' : undefined);
+  if (ArrayBuffer.isView(x)) return tensor(x as TypedArray);
   throw new TesseraError(`${opName}: argument '${argName}' must be a Tensor, number or array, got ${x === null ? 'null' : typeof x}`);
+}
+
+function allIntegers(x: NestedArray): boolean {
+  return Array.isArray(x) ? x.every(allIntegers) : typeof x === 'number' && Number.isInteger(x);
 }
 
 export function runKernel(name: string, inputs: Tensor[], attrs: Record<string, unknown> = {}): Tensor {

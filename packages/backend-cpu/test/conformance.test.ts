@@ -1,0 +1,4 @@
+import '../src/index.js';
+import { describeConformance } from '@tessera/conformance';
+
+describeConformance('cpu');

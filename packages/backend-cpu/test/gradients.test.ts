@@ -1,0 +1,3 @@
+import '../src/index.js';
+import { describeGradients } from '@tessera/conformance';
+describeGradients('cpu');
