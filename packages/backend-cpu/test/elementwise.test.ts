@@ -1,6 +1,6 @@
 import { ENGINE, Random, setBackend, tensor, type DataType, type Tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
-import { erfBySeries } from '../src/kernels/erf.js';
+import { erfBySeries } from '../src/kernels/math.js';
 import { expectClose, ints, sizeOf, strides, uniform, unravel, useBackend, values } from './helpers.js';
 
 useBackend();

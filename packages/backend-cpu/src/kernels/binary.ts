@@ -1,16 +1,7 @@
 import type { BINARY_KERNELS, COMPARE_KERNELS, DataType } from '@tessera/core';
 import { broadcastLayout, runRows, type RowFn } from './broadcast.js';
 import type { CpuKernel, CpuKernelFn } from './kernel.js';
-
-/**
- * Floor modulo with the sign of the divisor (NumPy's `mod`): fmod, then shifted by b when the
- * signs disagree. A zero result takes b's sign, x mod 0 is NaN (stored as 0 in int32, like NumPy).
- */
-function floorMod(a: number, b: number): number {
-  const r = a % b;
-  if (r === 0) return b < 0 ? -0 : 0;
-  return r < 0 !== b < 0 ? r + b : r;
-}
+import { floorMod } from './math.js';
 
 // One loop per op, written out so that V8 inlines the arithmetic (a shared loop calling an
 // op function per element runs several times slower). Steps sa/sb are 0 (broadcast) or 1.

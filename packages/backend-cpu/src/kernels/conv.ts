@@ -52,28 +52,38 @@ function geometry(xShape: readonly number[], fShape: readonly number[], oh: numb
   return { h, w, c, fh, fw, oh, ow, sh, sw, dh, dw, pt, pl, rows, depth, chunk, pointwise };
 }
 
+/** Where output row r0 starts: its image and output coordinates. */
+function rowStart(g: Geometry, r0: number): [number, number, number] {
+  const plane = g.oh * g.ow;
+  const img = Math.floor(r0 / plane);
+  const oy = Math.floor((r0 - img * plane) / g.ow);
+  return [img, oy, r0 - img * plane - oy * g.ow];
+}
+
 /**
- * Visits the receptive field of output rows [r0, r1): for each (row, ky, kx) calls back with the
- * column offset and the input offset of its C channels, or −1 where the cell is padding.
- * Shared by im2col (gather) and col2im (scatter-add), which differ only in the copy direction.
+ * Copies the receptive fields of output rows [r0, r1) into col, zeros where they overlap the
+ * padding. The output coordinates advance incrementally; nothing is divided per element.
  */
-function walkColumns(g: Geometry, r0: number, r1: number, copy: (ci: number, xi: number) => void): void {
-  const { h, w, c, fh, fw, oh, ow, sh, sw, dh, dw, pt, pl, depth } = g;
-  const plane = oh * ow;
-  let img = Math.floor(r0 / plane);
-  let oy = Math.floor((r0 - img * plane) / ow);
-  let ox = r0 - img * plane - oy * ow;
+function im2col(x: FloatArray, g: Geometry, r0: number, r1: number, col: FloatArray): void {
+  const { h, w, c, fh, fw, oh, ow, sh, sw, dh, dw, pt, pl } = g;
+  let [img, oy, ox] = rowStart(g, r0);
+  let ci = 0;
   for (let r = r0; r < r1; r++) {
     const base = img * h * w * c;
     const iy0 = oy * sh - pt;
     const ix0 = ox * sw - pl;
-    let ci = (r - r0) * depth;
     for (let ky = 0; ky < fh; ky++) {
       const iy = iy0 + ky * dh;
-      const rowOk = iy >= 0 && iy < h;
+      if (iy < 0 || iy >= h) {
+        col.fill(0, ci, ci + fw * c);
+        ci += fw * c;
+        continue;
+      }
+      const rowBase = base + iy * w * c;
       for (let kx = 0; kx < fw; kx++, ci += c) {
         const ix = ix0 + kx * dw;
-        copy(ci, rowOk && ix >= 0 && ix < w ? base + (iy * w + ix) * c : -1);
+        if (ix < 0 || ix >= w) for (let t = 0; t < c; t++) col[ci + t] = 0;
+        else for (let t = 0, xi = rowBase + ix * c; t < c; t++) col[ci + t] = x[xi + t]!;
       }
     }
     if (++ox === ow) {
@@ -86,19 +96,35 @@ function walkColumns(g: Geometry, r0: number, r1: number, copy: (ci: number, xi:
   }
 }
 
-function im2col(x: FloatArray, g: Geometry, r0: number, r1: number, col: FloatArray): void {
-  const c = g.c;
-  walkColumns(g, r0, r1, (ci, xi) => {
-    if (xi < 0) for (let t = 0; t < c; t++) col[ci + t] = 0;
-    else for (let t = 0; t < c; t++) col[ci + t] = x[xi + t]!;
-  });
-}
-
+/** The adjoint of im2col: adds every column entry back onto the input cell it was copied from. */
 function col2im(col: FloatArray, g: Geometry, r0: number, r1: number, dx: FloatArray): void {
-  const c = g.c;
-  walkColumns(g, r0, r1, (ci, xi) => {
-    if (xi >= 0) for (let t = 0; t < c; t++) dx[xi + t] += col[ci + t]!;
-  });
+  const { h, w, c, fh, fw, oh, ow, sh, sw, dh, dw, pt, pl } = g;
+  let [img, oy, ox] = rowStart(g, r0);
+  let ci = 0;
+  for (let r = r0; r < r1; r++) {
+    const base = img * h * w * c;
+    const iy0 = oy * sh - pt;
+    const ix0 = ox * sw - pl;
+    for (let ky = 0; ky < fh; ky++) {
+      const iy = iy0 + ky * dh;
+      if (iy < 0 || iy >= h) {
+        ci += fw * c;
+        continue;
+      }
+      const rowBase = base + iy * w * c;
+      for (let kx = 0; kx < fw; kx++, ci += c) {
+        const ix = ix0 + kx * dw;
+        if (ix >= 0 && ix < w) for (let t = 0, xi = rowBase + ix * c; t < c; t++) dx[xi + t] += col[ci + t]!;
+      }
+    }
+    if (++ox === ow) {
+      ox = 0;
+      if (++oy === oh) {
+        oy = 0;
+        img++;
+      }
+    }
+  }
 }
 
 const conv2d: CpuKernelFn<Conv2DAttrs> = ({ inputs: [xInfo, fInfo], attrs, backend }) => {

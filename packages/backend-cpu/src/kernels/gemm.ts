@@ -1,5 +1,6 @@
 import type { FusedActivation } from '@tessera/core';
 import type { FloatArray } from '../backend.js';
+import { sigmoid } from './math.js';
 
 /**
  * C = A·B (+ C) for row-major float matrices, the engine behind BatchMatMul, FusedMatMul and the
@@ -43,8 +44,7 @@ function activate(v: number, activation: FusedActivation): number {
     case 'relu':
       return v < 0 ? 0 : v;
     case 'sigmoid':
-      if (v >= 0) return 1 / (1 + Math.exp(-v));
-      return Math.exp(v) / (1 + Math.exp(v));
+      return sigmoid(v);
     case 'tanh':
       return Math.tanh(v);
     default:

@@ -1,27 +1,9 @@
 import type { TypedArray, UNARY_FLOAT_KERNELS, UNARY_KEEP_KERNELS } from '@tessera/core';
-import { erf } from './erf.js';
+import { erf, roundHalfEven, sigmoid, softplus } from './math.js';
 import type { CpuKernel, CpuKernelFn } from './kernel.js';
 
 /** The loop of one unary kernel. Each op has its own loop so that V8 compiles the math inline. */
 type UnaryLoop = (o: TypedArray, x: TypedArray, n: number) => void;
-
-/** Round half to even, like NumPy: Math.round rounds halves up, so ties are redone on x/2. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-function sigmoid(v: number): number {
-  // Never exponentiate a positive number: exp(-x) overflows to Infinity for very negative x.
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
-}
-
-function softplus(v: number): number {
-  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x, no underflow to 0 for very negative x.
-  return (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
-}
 
 const FLOAT_LOOPS: Record<(typeof UNARY_FLOAT_KERNELS)[number], UnaryLoop> = {
   Exp: (o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]!); },

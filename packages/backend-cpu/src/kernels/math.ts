@@ -1,3 +1,6 @@
+// Scalar math shared by the kernels: written once here so the elementwise, fused and pooling
+// kernels agree on edge cases.
+
 /**
  * erf to about one ulp of double precision, which the float64 gradient checker needs (finite
  * differences amplify any error in erf by 1/eps).
@@ -76,4 +79,32 @@ export function erf(x: number): number {
   s = s * t + c[b + 1]!;
   s = s * t + c[b]!;
   return x < 0 ? -s : s;
+}
+
+/** Never exponentiates a positive number: exp(−x) would overflow to Infinity for very negative x. */
+export function sigmoid(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+/** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no underflow to 0 for very negative x. */
+export function softplus(v: number): number {
+  return (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
+}
+
+/** Round half to even, like NumPy: Math.round rounds halves up, so a tie landing on an odd number steps back. */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Floor modulo with the sign of the divisor (NumPy's `mod`): fmod, then shifted by b when the
+ * signs disagree. A zero result takes b's sign; x mod 0 is NaN (stored as 0 in int32, like NumPy).
+ */
+export function floorMod(a: number, b: number): number {
+  const r = a % b;
+  if (r === 0) return b < 0 ? -0 : 0;
+  return r < 0 !== b < 0 ? r + b : r;
 }
