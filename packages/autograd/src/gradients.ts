@@ -22,7 +22,7 @@ function backprop(tape: Tape, ys: Tensor[], dys: Tensor[], xs: Tensor[]): (Tenso
       ((d, saved) => {
         const r = getGradient(node.kernel);
         if (!r) throw new TesseraError(`gradient: no gradient rule is registered for kernel '${node.kernel}'`);
-        return r(d, saved, node.attrs);
+        return r(d, { ...saved, needs: node.inputIds.map((id, i) => tape.isTrackedId(id) && node.inputs[i]!.dtype === 'float32') }, node.attrs);
       });
     ENGINE.opStack.push(`gradient of ${node.kernel}`);
     let dxs: (Tensor | null)[];

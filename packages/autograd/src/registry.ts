@@ -5,7 +5,14 @@ import type { Attrs, Tensor } from '@tessera/core';
  * outputs, returns the gradient for each input (null where the input is not differentiable).
  * Rules are written with core ops, so they run on every backend and are themselves differentiable.
  */
-export type GradRule = (dys: Tensor[], saved: { inputs: Tensor[]; outputs: Tensor[] }, attrs: Attrs) => (Tensor | null)[];
+export type GradRule = (dys: Tensor[], saved: SavedTensors, attrs: Attrs) => (Tensor | null)[];
+
+export interface SavedTensors {
+  inputs: Tensor[];
+  outputs: Tensor[];
+  /** needs[i] is false when no gradient for input i is wanted: a rule may skip computing it. */
+  needs: boolean[];
+}
 
 const rules = new Map<string, GradRule>();
 

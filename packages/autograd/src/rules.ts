@@ -96,22 +96,25 @@ registerGradient('Min', extremum);
 for (const k of ['All', 'Any', 'ArgMax', 'ArgMin']) registerGradient(k, none(1));
 
 // ---- matmul
-function matmulGrads(dy: Tensor, a: Tensor, b: Tensor, tA: boolean, tB: boolean): [Tensor, Tensor] {
+/** Gradients of a batched matmul; an input whose gradient is not needed costs nothing. */
+function matmulGrads(dy: Tensor, a: Tensor, b: Tensor, tA: boolean, tB: boolean, needs: boolean[]): [Tensor | null, Tensor | null] {
   const mm = (x: Tensor, y: Tensor, ta: boolean, tb: boolean): Tensor => runKernel('BatchMatMul', [x, y], { transposeA: ta, transposeB: tb });
-  let da: Tensor;
-  let db: Tensor;
-  if (!tA && !tB) [da, db] = [mm(dy, b, false, true), mm(a, dy, true, false)];
-  else if (tA && !tB) [da, db] = [mm(b, dy, false, true), mm(a, dy, false, false)];
-  else if (!tA && tB) [da, db] = [mm(dy, b, false, false), mm(dy, a, true, false)];
-  else [da, db] = [mm(b, dy, true, true), mm(dy, a, true, true)];
-  if (a.shape[0] === 1 && da.shape[0] !== 1) da = sum(da, 0, true);
-  if (b.shape[0] === 1 && db.shape[0] !== 1) db = sum(db, 0, true);
+  const wantA = needs[0] !== false;
+  const wantB = needs[1] !== false;
+  let da: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (!tA && !tB) [da, db] = [wantA ? mm(dy, b, false, true) : null, wantB ? mm(a, dy, true, false) : null];
+  else if (tA && !tB) [da, db] = [wantA ? mm(b, dy, false, true) : null, wantB ? mm(a, dy, false, false) : null];
+  else if (!tA && tB) [da, db] = [wantA ? mm(dy, b, false, false) : null, wantB ? mm(dy, a, true, false) : null];
+  else [da, db] = [wantA ? mm(b, dy, true, true) : null, wantB ? mm(dy, a, true, true) : null];
+  if (da && a.shape[0] === 1 && da.shape[0] !== 1) da = sum(da, 0, true);
+  if (db && b.shape[0] === 1 && db.shape[0] !== 1) db = sum(db, 0, true);
   return [da, db];
 }
-registerGradient('BatchMatMul', ([dy], { inputs: [a, b] }, attrs) =>
-  matmulGrads(dy!, a!, b!, attrs['transposeA'] as boolean, attrs['transposeB'] as boolean),
+registerGradient('BatchMatMul', ([dy], { inputs: [a, b], needs }, attrs) =>
+  matmulGrads(dy!, a!, b!, attrs['transposeA'] as boolean, attrs['transposeB'] as boolean, needs),
 );
-registerGradient('FusedMatMul', ([dy], { inputs, outputs: [y] }, attrs) => {
+registerGradient('FusedMatMul', ([dy], { inputs, outputs: [y], needs }, attrs) => {
   const [a, b, bias] = inputs;
   let dz: Tensor;
   switch (attrs['activation']) {
@@ -127,8 +130,8 @@ registerGradient('FusedMatMul', ([dy], { inputs, outputs: [y] }, attrs) => {
     default:
       dz = dy!;
   }
-  const [da, db] = matmulGrads(dz, a!, b!, attrs['transposeA'] as boolean, attrs['transposeB'] as boolean);
-  return bias ? [da, db, sum(dz, [0, 1])] : [da, db];
+  const [da, db] = matmulGrads(dz, a!, b!, attrs['transposeA'] as boolean, attrs['transposeB'] as boolean, needs);
+  return bias ? [da, db, needs[2] !== false ? sum(dz, [0, 1]) : null] : [da, db];
 });
 
 // ---- softmax family (optional kernels)
@@ -202,9 +205,10 @@ const convBI = (dy: Tensor, f: Tensor, a: Conv2DAttrs, inputShape: readonly numb
 const convBF = (x: Tensor, dy: Tensor, a: Conv2DAttrs, filterShape: readonly number[]): Tensor =>
   runKernel('Conv2DBackpropFilter', [x, dy], { ...a, filterShape: [...filterShape] });
 
-registerGradient('Conv2D', ([dy], { inputs: [x, f] }, attrs) => {
+registerGradient('Conv2D', ([dy], { inputs: [x, f], needs }, attrs) => {
   const a = convAttrs(attrs);
-  return [convBI(dy!, f!, a, x!.shape), convBF(x!, dy!, a, f!.shape)];
+  // The first layer's input gradient is never needed in training: skip the most expensive backprop.
+  return [needs[0] !== false ? convBI(dy!, f!, a, x!.shape) : null, needs[1] !== false ? convBF(x!, dy!, a, f!.shape) : null];
 });
 // The backprops are bilinear adjoints of Conv2D, so their own gradients are convolutions again.
 registerGradient('Conv2DBackpropInput', ([g], { inputs: [dy, f] }, attrs) => {
