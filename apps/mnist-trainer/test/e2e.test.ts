@@ -1,0 +1,42 @@
+import '@tessera/backend-cpu';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memory } from '@tessera/core';
+import { loadMnist } from '@tessera/datasets/node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs, predict, train, type TrainOptions } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-mnist-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('MNIST trainer end to end (short run)', () => {
+  it('trains the MLP on 4000 images, saves model and report, and predicts digit files', async () => {
+    const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '2', '--limit', '4000', '--seed', '3']) as TrainOptions), out: join(dir, 'mlp'), verbose: 0 };
+    const lines: string[] = [];
+    const before = memory().numTensors;
+    const r = await train(o, (s) => lines.push(s));
+    expect(memory().numTensors).toBe(before);
+    expect(r.testAccuracy).toBeGreaterThan(0.85);
+    expect(r.history.epoch).toEqual([0, 1]);
+    expect(r.history.history['val_accuracy']).toHaveLength(2);
+    expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(10000);
+    expect(lines.at(-2)).toMatch(/^test accuracy: \d+\.\d\d% \(loss \d\.\d{4}\)/);
+    expect(lines.some((l) => l.includes('Total params: 50,890'))).toBe(true);
+    for (const f of ['report.html', 'history.json', 'model/model.json', 'model/weights.bin']) expect(existsSync(join(r.outDir, f))).toBe(true);
+    expect(readFileSync(join(r.outDir, 'report.html'), 'utf8')).toContain('<polyline');
+
+    // Classify the first 10 test digits, written out as PGM files.
+    const mnist = await loadMnist({ limit: { train: 1, test: 10 } });
+    const files: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const f = join(dir, `digit${i}.pgm`);
+      writeFileSync(f, Buffer.concat([Buffer.from('P5\n28 28\n255\n'), Buffer.from(mnist.test.images.subarray(i * 784, (i + 1) * 784))]));
+      files.push(f);
+    }
+    const preds = await predict({ command: 'predict', images: files, modelDir: join(r.outDir, 'model'), backend: undefined }, () => {});
+    const correct = preds.filter((p, i) => p.digit === mnist.test.labels[i]).length;
+    expect(correct).toBeGreaterThanOrEqual(8);
+    preds.forEach((p) => expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4));
+  });
+});

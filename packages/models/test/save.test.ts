@@ -1,0 +1,115 @@
+import '@tessera/backend-cpu';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memory, setSeed, type Tensor } from '@tessera/core';
+import { Dense, Dropout } from '@tessera/layers';
+import { adam } from '@tessera/optimizers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModel, memoryHandler, sequential, toArtifacts, type Sequential } from '../src/index.js';
+import { twoSpirals } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-save-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function makeModel(): Sequential {
+  const m = sequential({
+    layers: [
+      new Dense({ units: 12, activation: 'relu', inputShape: [2] }),
+      new Dropout({ rate: 0.1, seed: 3 }),
+      new Dense({ units: 1, activation: 'sigmoid', kernelRegularizer: 'l2' }),
+    ],
+  });
+  m.compile({ optimizer: adam(0.01), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+async function same(a: Tensor, b: Tensor): Promise<boolean> {
+  const [x, y] = [await a.data(), await b.data()];
+  return x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+}
+
+describe('save and load', () => {
+  it('save -> load -> predict is bit-identical (file system)', async () => {
+    setSeed(11);
+    const { x, y } = twoSpirals(50, 1);
+    const model = makeModel();
+    await model.fit(x, y, { epochs: 3, batchSize: 20, verbose: 0, seed: 1 });
+    const res = await model.save(join(dir, 'm1'));
+    expect(res.weightBytes).toBeGreaterThan(0);
+    const loaded = await loadModel(join(dir, 'm1'));
+    const [p1, p2] = [model.predict(x), loaded.predict(x)];
+    expect(await same(p1, p2)).toBe(true);
+    expect(loaded.layers.map((l) => l.constructor.name)).toEqual(['Dense', 'Dropout', 'Dense']);
+    expect(loaded.countParams()).toBe(model.countParams());
+    [p1, p2, x, y].forEach((t) => t.dispose());
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('resumed training continues the same loss curve as uninterrupted training', async () => {
+    const { x, y } = twoSpirals(60, 2);
+    setSeed(12);
+    const a = sequential({ layers: [new Dense({ units: 10, activation: 'tanh', inputShape: [2] }), new Dense({ units: 1, activation: 'sigmoid' })] });
+    a.compile({ optimizer: adam(0.02), loss: 'binaryCrossentropy' });
+    const full = await a.fit(x, y, { epochs: 6, batchSize: 16, verbose: 0, seed: 5 });
+
+    setSeed(12);
+    const b = sequential({ layers: [new Dense({ units: 10, activation: 'tanh', inputShape: [2] }), new Dense({ units: 1, activation: 'sigmoid' })] });
+    b.compile({ optimizer: adam(0.02), loss: 'binaryCrossentropy' });
+    const first = await b.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, seed: 5 });
+    const handler = memoryHandler();
+    await b.save(handler);
+    b.dispose();
+    const c = await loadModel(handler);
+    const second = await c.fit(x, y, { epochs: 6, initialEpoch: 3, batchSize: 16, verbose: 0, seed: 5 });
+    expect([...first.history['loss']!, ...second.history['loss']!]).toEqual(full.history['loss']);
+    expect(second.epoch).toEqual([3, 4, 5]);
+    [a, c].forEach((m) => m.dispose());
+    [x, y].forEach((t) => t.dispose());
+  });
+
+  it('rejects a truncated weights file, a tampered one, an unknown layer and a wrong format, naming the problem', async () => {
+    setSeed(13);
+    const model = makeModel();
+    await model.save(join(dir, 'm2'));
+    const bin = readFileSync(join(dir, 'm2', 'weights.bin'));
+    const json = readFileSync(join(dir, 'm2', 'model.json'), 'utf8');
+
+    writeFileSync(join(dir, 'm2', 'weights.bin'), bin.subarray(0, bin.length - 7));
+    await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/weights file has \d+ bytes, model.json expects \d+ \(truncated/);
+
+    const tampered = Buffer.from(bin);
+    tampered[5] = tampered[5]! ^ 0x40;
+    writeFileSync(join(dir, 'm2', 'weights.bin'), tampered);
+    await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/SHA-256 .* does not match/);
+
+    writeFileSync(join(dir, 'm2', 'weights.bin'), bin);
+    writeFileSync(join(dir, 'm2', 'model.json'), json.replace('"Dropout"', '"Dropoutt"'));
+    await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/Dropoutt/);
+
+    writeFileSync(join(dir, 'm2', 'model.json'), json.replace('"formatVersion": 1', '"formatVersion": 99'));
+    await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/format version 99 is not supported/);
+
+    await expect(loadModel(join(dir, 'missing'))).rejects.toThrow(/cannot read/);
+    model.dispose();
+  });
+
+  it('in-memory artifacts round-trip and saving leaks nothing', async () => {
+    setSeed(14);
+    const model = makeModel();
+    const { x, y } = twoSpirals(20, 3);
+    await model.fit(x, y, { epochs: 1, batchSize: 10, verbose: 0 });
+    const before = memory().numTensors;
+    const art = await toArtifacts(model);
+    expect(memory().numTensors).toBe(before);
+    expect(art.modelJSON.format).toBe('tessera-model');
+    expect(art.modelJSON.optimizerWeights.length).toBeGreaterThan(0);
+    const loaded = await loadModel(art);
+    const [p1, p2] = [model.predict(x), loaded.predict(x)];
+    expect(await same(p1, p2)).toBe(true);
+    [p1, p2, x, y].forEach((t) => t.dispose());
+    model.dispose();
+    loaded.dispose();
+  });
+});
