@@ -25,8 +25,13 @@ export interface CallbackHooks {
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
 }
 
+// Declaration merging gives the class the optional hooks without implementing them.
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface Callback extends CallbackHooks {}
+
 /** Base class for callbacks: `model` and `params` are set before training starts. */
-export abstract class Callback implements CallbackHooks {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class Callback {
   model!: Sequential;
   params!: TrainingParams;
   setModel(model: Sequential): void {
@@ -47,12 +52,12 @@ export class CustomCallback extends Callback {
       }
     }
   }
-  onTrainBegin(logs?: Logs) { return this.hooks.onTrainBegin?.(logs); }
-  onTrainEnd(logs?: Logs) { return this.hooks.onTrainEnd?.(logs); }
-  onEpochBegin(epoch: number, logs?: Logs) { return this.hooks.onEpochBegin?.(epoch, logs); }
-  onEpochEnd(epoch: number, logs?: Logs) { return this.hooks.onEpochEnd?.(epoch, logs); }
-  onBatchBegin(batch: number, logs?: Logs) { return this.hooks.onBatchBegin?.(batch, logs); }
-  onBatchEnd(batch: number, logs?: Logs) { return this.hooks.onBatchEnd?.(batch, logs); }
+  override onTrainBegin(logs?: Logs) { return this.hooks.onTrainBegin?.(logs); }
+  override onTrainEnd(logs?: Logs) { return this.hooks.onTrainEnd?.(logs); }
+  override onEpochBegin(epoch: number, logs?: Logs) { return this.hooks.onEpochBegin?.(epoch, logs); }
+  override onEpochEnd(epoch: number, logs?: Logs) { return this.hooks.onEpochEnd?.(epoch, logs); }
+  override onBatchBegin(batch: number, logs?: Logs) { return this.hooks.onBatchBegin?.(batch, logs); }
+  override onBatchEnd(batch: number, logs?: Logs) { return this.hooks.onBatchEnd?.(batch, logs); }
 }
 
 const HOOK_NAMES: (keyof CallbackHooks)[] = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
@@ -96,7 +101,7 @@ export class History extends Callback {
   override setParams(p: TrainingParams): void {
     super.setParams(p);
   }
-  onEpochEnd(epoch: number, logs: Logs = {}): void {
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
   }
@@ -158,7 +163,7 @@ export class EarlyStopping extends Callback {
     return this.mode === 'min' ? v < ref - this.minDelta : v > ref + this.minDelta;
   }
 
-  onTrainBegin(): void {
+  override onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = -1;
     this.bestEpoch = -1;
@@ -166,7 +171,7 @@ export class EarlyStopping extends Callback {
     this.disposeBest();
   }
 
-  onEpochEnd(epoch: number, logs?: Logs): void {
+  override onEpochEnd(epoch: number, logs?: Logs): void {
     const v = monitored('EarlyStopping', this.monitor, logs);
     if (v === undefined) return;
     if (this.bestEpoch < 0 || this.improved(v, this.best)) {
@@ -189,7 +194,7 @@ export class EarlyStopping extends Callback {
     }
   }
 
-  onTrainEnd(): void {
+  override onTrainEnd(): void {
     if (this.stoppedEpoch >= 0 && this.verbose > 0) {
       console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping (best ${this.monitor} ${this.best.toFixed(5)} at epoch ${this.bestEpoch + 1})`);
     }
@@ -246,13 +251,13 @@ export class ReduceLROnPlateau extends Callback {
     this.verbose = args.verbose ?? 0;
   }
 
-  onTrainBegin(): void {
+  override onTrainBegin(): void {
     this.wait = 0;
     this.cooldownCounter = 0;
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 
-  onEpochEnd(epoch: number, logs?: Logs): void {
+  override onEpochEnd(epoch: number, logs?: Logs): void {
     const opt = this.model.optimizer;
     if (logs) logs['lr'] = opt.learningRate;
     const v = monitored('ReduceLROnPlateau', this.monitor, logs);
@@ -287,7 +292,7 @@ export class LearningRateScheduler extends Callback {
   constructor(private schedule: (epoch: number, lr: number) => number, private verbose = 0) {
     super();
   }
-  onEpochBegin(epoch: number): void {
+  override onEpochBegin(epoch: number): void {
     const opt = this.model.optimizer;
     const lr = this.schedule(epoch, opt.learningRate);
     if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
@@ -296,7 +301,7 @@ export class LearningRateScheduler extends Callback {
     opt.learningRate = lr;
     if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
   }
-  onEpochEnd(_epoch: number, logs?: Logs): void {
+  override onEpochEnd(_epoch: number, logs?: Logs): void {
     if (logs) logs['lr'] = this.model.optimizer.learningRate;
   }
 }
@@ -320,7 +325,7 @@ export class ModelCheckpoint extends Callback {
     this.mode = resolveMode(args.mode ?? 'auto', args.monitor ?? 'val_loss');
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
-  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+  override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     const monitor = this.args.monitor ?? 'val_loss';
     if (this.args.saveBestOnly) {
       const v = monitored('ModelCheckpoint', monitor, logs);

@@ -49,18 +49,18 @@ export class ProgressLogger extends Callback {
     this.out = out ?? defaultOut();
   }
 
-  onTrainBegin(): void {
+  override onTrainBegin(): void {
     this.start = performance.now();
   }
 
-  onEpochBegin(epoch: number): void {
+  override onEpochBegin(epoch: number): void {
     this.epochStart = performance.now();
     this.lastDraw = 0;
     this.seen = 0;
     if (this.verbose === 1 && this.out.isTTY) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
   }
 
-  onBatchEnd(batch: number, logs: Logs = {}): void {
+  override onBatchEnd(batch: number, logs: Logs = {}): void {
     this.seen += logs['size'] ?? 0;
     if (this.verbose !== 1 || !this.out.isTTY) return;
     const now = performance.now();
@@ -81,7 +81,7 @@ export class ProgressLogger extends Callback {
     this.out.write(`\r${bar}${eta} - ${fmtLogs(logs, new Set(['batch', 'size']))}${rate}\x1b[K`);
   }
 
-  onEpochEnd(epoch: number, logs: Logs = {}): void {
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
     if (this.verbose === 0) return;
     const elapsed = (performance.now() - this.epochStart) / 1000;
     const rate = this.seen > 0 ? ` - ${Math.round(this.seen / elapsed)} samples/s` : '';
@@ -95,7 +95,7 @@ export class ProgressLogger extends Callback {
     return steps !== undefined ? `${steps}/${steps} [${'='.repeat(30)}]` : '';
   }
 
-  onTrainEnd(): void {
+  override onTrainEnd(): void {
     if (this.verbose > 0 && this.params.epochs > 1) this.out.write(`Training took ${fmtTime((performance.now() - this.start) / 1000)}\n`);
   }
 }

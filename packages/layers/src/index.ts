@@ -1,0 +1,47 @@
+export {
+  Layer, deserializeLayer, registerLayer, registeredLayers, resetLayerNames, serializeLayer, toSnakeCase,
+  type AddWeightOptions, type ApplyArgs, type BaseLayerConfig, type CallArgs, type InputSpec, type LayerArgs, type SerializedLayer,
+} from './layer.js';
+export type { SymbolicShape } from './util.js';
+
+export {
+  Activation, Dense, Dropout, Flatten, Reshape,
+  type ActivationArgs, type ActivationConfig, type DenseArgs, type DenseConfig, type DropoutArgs, type DropoutConfig, type ReshapeArgs, type ReshapeConfig,
+} from './layers/core.js';
+export {
+  AveragePooling2D, Conv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, convOutputSize,
+  type Conv2DArgs, type Conv2DConfig, type GlobalPooling2DArgs, type GlobalPooling2DConfig, type PaddingMode, type Pooling2DArgs, type Pooling2DConfig,
+} from './layers/conv.js';
+export {
+  BatchNormalization, LayerNormalization,
+  type BatchNormalizationArgs, type BatchNormalizationConfig, type LayerNormalizationArgs, type LayerNormalizationConfig,
+} from './layers/normalization.js';
+export { Embedding, type EmbeddingArgs, type EmbeddingConfig } from './layers/embedding.js';
+export {
+  GRU, LSTM, RNNBase, SimpleRNN,
+  type GRUArgs, type GRUConfig, type LSTMArgs, type LSTMConfig, type RNNArgs, type RNNConfig,
+} from './layers/recurrent.js';
+
+export {
+  activations, fusedActivation, getActivation, registerActivation, registeredActivations, serializeActivation,
+  type ActivationFn, type ActivationIdentifier, type ActivationName,
+} from './activations.js';
+export {
+  Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Initializer, LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal,
+  RandomUniform, TruncatedNormal, VarianceScaling, Zeros, computeFans, getInitializer, initializers, registerInitializer, serializeInitializer,
+  type FanMode, type InitializerIdentifier, type RandomNormalArgs, type RandomUniformArgs, type SerializedInitializer, type VarianceDistribution,
+  type VarianceScalingArgs,
+} from './initializers.js';
+export {
+  L1L2, Regularizer, getRegularizer, l1, l1l2, l2, registerRegularizer, regularizers, serializeRegularizer,
+  type RegularizerIdentifier, type SerializedRegularizer,
+} from './regularizers.js';
+export {
+  EPSILON, binaryCrossentropy, categoricalCrossentropy, getLoss, huber, lossName, losses, meanAbsoluteError, meanSquaredError,
+  sparseCategoricalCrossentropy,
+  type CategoricalCrossentropyOptions, type CrossentropyOptions, type LossConfig, type LossFn, type LossIdentifier,
+} from './losses.js';
+export {
+  accuracy, binaryAccuracy, categoricalAccuracy, getMetric, meanAbsoluteErrorMetric, meanSquaredErrorMetric, metrics, precision, recall,
+  sparseCategoricalAccuracy, type Metric,
+} from './metrics.js';

@@ -1,0 +1,418 @@
+import { ENGINE, Tensor, TesseraError, Variable, add, cast, clone, fmtShape, tidy, variable, type DataType } from '@tessera/core';
+import { getInitializer, type InitializerIdentifier } from './initializers.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
+import { checkBoolean, checkPositiveInt, describeValue, fmtSymbolic, isPlainObject, type SymbolicShape } from './util.js';
+
+export interface LayerArgs {
+  /** Unique by default: the snake-cased class name, then `_1`, `_2`, ... (`dense`, `dense_1`). */
+  name?: string;
+  trainable?: boolean;
+  /** Shape of one sample (without the batch dimension). */
+  inputShape?: SymbolicShape | null;
+  /** Shape of a batch; takes precedence over `inputShape`. */
+  batchInputShape?: SymbolicShape | null;
+  /** Batch size used with `inputShape` (default: unknown). */
+  batchSize?: number | null;
+  /** Compute dtype; only float32 is supported. */
+  dtype?: DataType;
+}
+
+/** What every layer's `getConfig()` holds; subclasses add their own options. */
+export type BaseLayerConfig = {
+  name: string;
+  trainable: boolean;
+  dtype: DataType;
+  batchInputShape?: SymbolicShape;
+};
+
+export interface CallArgs {
+  training: boolean;
+}
+
+export interface ApplyArgs {
+  training?: boolean;
+}
+
+/** What a built layer accepts; checked by `apply` so that a bad input fails with a clear message. */
+export interface InputSpec {
+  /** Exact rank. */
+  ndim?: number;
+  minNdim?: number;
+  /** Required sizes of some axes (negative counts from the end). */
+  axes?: Record<number, number>;
+}
+
+export interface AddWeightOptions {
+  trainable?: boolean;
+  regularizer?: RegularizerIdentifier | null;
+}
+
+interface WeightEntry {
+  variable: Variable;
+  trainable: boolean;
+  regularizer: Regularizer | null;
+}
+
+const BASE_KEYS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchSize'];
+
+/**
+ * The base of every layer. A layer creates its weights lazily: `build(inputShape)` runs on the first
+ * `apply` (or when a model knows the input shape), with the batch dimension unknown (null).
+ * Subclasses implement `call` (the forward pass, with ops so autograd can differentiate it),
+ * `onBuild` (create weights with `addWeight`), `computeOutputShape` and `getConfig`.
+ *
+ * `O` is what `apply` returns: one tensor for most layers, several for e.g. an RNN with returnState.
+ */
+export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
+  readonly name: string;
+  /** The declared input shape with the batch dimension, or null when it was not given. */
+  readonly batchInputShape: SymbolicShape | null;
+  readonly dtype: DataType;
+  /** Set in onBuild (or the constructor); when left null, build pins the exact built shape. */
+  protected inputSpec: InputSpec | null = null;
+  /** Inputs of another dtype are cast to this before `call`. */
+  protected inputDtype: 'float32' | 'int32' = 'float32';
+  private builtShape: SymbolicShape | null = null;
+  private entries: WeightEntry[] = [];
+  private trainableFlag: boolean;
+  private disposed = false;
+
+  constructor(args: LayerArgs = {}) {
+    if (!isPlainObject(args)) throw new TesseraError(`${new.target.name}: expected an options object, got ${describeValue(args)}`);
+    const where = new.target.name;
+    if (args.name !== undefined && args.name !== null && (typeof args.name !== 'string' || args.name.length === 0)) {
+      throw new TesseraError(`${where}: name must be a non-empty string, got ${describeValue(args.name)}`);
+    }
+    this.name = args.name ? claimName(args.name) : uniqueLayerName(toSnakeCase(classNameOf(new.target) ?? new.target.name));
+    this.trainableFlag = args.trainable === undefined || args.trainable === null ? true : checkBoolean(where, 'trainable', args.trainable);
+    const dtype = args.dtype ?? 'float32';
+    if (dtype !== 'float32') throw new TesseraError(`${where}: dtype '${String(dtype)}' is not supported; layers compute in float32`);
+    this.dtype = dtype;
+    if (args.batchInputShape !== undefined && args.batchInputShape !== null) {
+      this.batchInputShape = checkShape(where, 'batchInputShape', args.batchInputShape);
+    } else if (args.inputShape !== undefined && args.inputShape !== null) {
+      const batch = args.batchSize === undefined || args.batchSize === null ? null : checkPositiveInt(where, 'batchSize', args.batchSize);
+      this.batchInputShape = [batch, ...checkShape(where, 'inputShape', args.inputShape)];
+    } else {
+      this.batchInputShape = null;
+    }
+  }
+
+  /** The name `registerLayer` knows this class by. */
+  get className(): string {
+    return classNameOf(this.constructor) ?? this.constructor.name;
+  }
+
+  get built(): boolean {
+    return this.builtShape !== null;
+  }
+
+  /** The input shape the layer was built for (batch dimension null), or null before build. */
+  get buildInputShape(): SymbolicShape | null {
+    return this.builtShape ? [...this.builtShape] : null;
+  }
+
+  /** Whether the layer's weights are trained; false makes every weight non-trainable. */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = checkBoolean(this.name, 'trainable', value);
+    for (const e of this.entries) e.variable.trainable = value && e.trainable;
+  }
+
+  /** Creates the weights for inputs of this shape (batch dimension first, may be null). */
+  build(inputShape: SymbolicShape): void {
+    this.assertUsable('build');
+    const shape = checkShape(`${this.name}.build`, 'inputShape', inputShape);
+    if (this.batchInputShape) this.checkCompatible(shape, this.batchInputShape, 'was declared for');
+    if (this.builtShape) {
+      this.checkSpec(shape);
+      return;
+    }
+    try {
+      ENGINE.withoutTapes(() => tidy(() => this.onBuild(shape)));
+    } catch (e) {
+      for (const entry of this.entries) entry.variable.dispose();
+      this.entries = [];
+      throw e;
+    }
+    if (!this.inputSpec) {
+      const axes: Record<number, number> = {};
+      shape.forEach((d, i) => {
+        if (i > 0 && d !== null) axes[i] = d;
+      });
+      this.inputSpec = { ndim: shape.length, axes };
+    }
+    this.builtShape = [...shape];
+  }
+
+  /** Creates the layer's weights; `inputShape` has the batch dimension first (null). */
+  protected onBuild(inputShape: SymbolicShape): void {
+    void inputShape;
+  }
+
+  /** The forward pass. Runs inside a memory scope: intermediates are freed, the outputs kept. */
+  abstract call(input: Tensor, kwargs: CallArgs): O;
+
+  /** Builds the layer if needed, checks the input against what it was built for, and runs `call`. */
+  apply(input: Tensor, kwargs: ApplyArgs = {}): O {
+    this.assertUsable('apply');
+    if (!(input instanceof Tensor)) throw new TesseraError(`${this.describe()}: apply expects a Tensor, got ${describeValue(input)}`);
+    input.assertAlive(`${this.name}.apply`);
+    if (!isPlainObject(kwargs)) throw new TesseraError(`${this.describe()}: apply's second argument must be { training? }, got ${describeValue(kwargs)}`);
+    const training = kwargs.training === undefined ? false : checkBoolean(`${this.name}.apply`, 'training', kwargs.training);
+    if (!this.builtShape) this.build(this.batchInputShape ?? [null, ...input.shape.slice(1)]);
+    this.checkSpec(input.shape);
+    return tidy(() => {
+      const x = input.dtype === this.inputDtype ? input : cast(input, this.inputDtype);
+      return this.call(x, { training });
+    });
+  }
+
+  /** Output shape for an input shape (dimensions may be null). */
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [...inputShape];
+  }
+
+  /**
+   * Adds a weight named `${layer.name}/${name}` initialised by `initializer`. `trainable: false`
+   * (e.g. BatchNormalization's moving statistics) keeps it out of `trainableWeights`.
+   */
+  addWeight(name: string, shape: readonly number[], initializer: InitializerIdentifier, options: AddWeightOptions = {}): Variable {
+    this.assertUsable('addWeight');
+    if (typeof name !== 'string' || name.length === 0) throw new TesseraError(`${this.describe()}.addWeight: name must be a non-empty string`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new TesseraError(`${this.describe()}.addWeight: the shape of '${name}' must be non-negative integers, got ${describeValue(shape)}`);
+    }
+    const trainable = options.trainable ?? true;
+    const regularizer = options.regularizer === undefined || options.regularizer === null ? null : getRegularizer(options.regularizer);
+    const init = getInitializer(initializer);
+    const value = ENGINE.withoutTapes(() => init.apply(shape));
+    if (value.shape.length !== shape.length || value.shape.some((d, i) => d !== shape[i])) {
+      value.dispose();
+      throw new TesseraError(`${this.describe()}.addWeight: initializer ${init.className} made ${fmtShape(value.shape)} for '${name}', expected ${fmtShape(shape)}`);
+    }
+    const v = variable(value, trainable && this.trainableFlag, `${this.name}/${name}`);
+    value.dispose();
+    this.entries.push({ variable: v, trainable, regularizer });
+    return v;
+  }
+
+  /** Every weight, in creation order. */
+  get weights(): Variable[] {
+    return this.entries.map((e) => e.variable);
+  }
+
+  get trainableWeights(): Variable[] {
+    return this.entries.filter((e) => e.trainable && this.trainableFlag).map((e) => e.variable);
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    return this.entries.filter((e) => !(e.trainable && this.trainableFlag)).map((e) => e.variable);
+  }
+
+  /** Copies of the weights' current values, in `weights` order. */
+  getWeights(): Tensor[] {
+    this.assertUsable('getWeights');
+    return ENGINE.withoutTapes(() => this.entries.map((e) => clone(e.variable)));
+  }
+
+  /** Replaces the weights' values (in `weights` order); shapes must match. Nothing changes on error. */
+  setWeights(values: Tensor[]): void {
+    this.assertUsable('setWeights');
+    if (!Array.isArray(values)) throw new TesseraError(`${this.describe()}.setWeights: expected an array of tensors, got ${describeValue(values)}`);
+    const ws = this.weights;
+    if (values.length !== ws.length) {
+      const hint = this.built ? '' : ' (it is not built yet: apply it or call build first)';
+      throw new TesseraError(`${this.describe()}.setWeights: got ${values.length} tensors, the layer has ${ws.length} weights${hint}`);
+    }
+    values.forEach((t, i) => {
+      const w = ws[i]!;
+      if (!(t instanceof Tensor)) throw new TesseraError(`${this.describe()}.setWeights: value ${i} (for '${w.name}') must be a Tensor, got ${describeValue(t)}`);
+      t.assertAlive(`${this.name}.setWeights`);
+      if (t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j])) {
+        throw new TesseraError(`${this.describe()}.setWeights: value ${i} has shape ${fmtShape(t.shape)}, weight '${w.name}' is ${fmtShape(w.shape)}`);
+      }
+    });
+    ENGINE.withoutTapes(() =>
+      tidy(() => {
+        values.forEach((t, i) => ws[i]!.assign(t.dtype === ws[i]!.dtype ? t : cast(t, ws[i]!.dtype)));
+      }),
+    );
+  }
+
+  /** Number of scalars in the weights. */
+  countParams(): number {
+    if (!this.builtShape) {
+      throw new TesseraError(`${this.describe()}.countParams: the layer is not built yet, so its weights do not exist (apply it or call build first)`);
+    }
+    return this.entries.reduce((s, e) => s + e.variable.size, 0);
+  }
+
+  /** Sum of the weight regularizers' penalties (a scalar, differentiable), or null when there are none. */
+  regularizationLoss(): Tensor | null {
+    this.assertUsable('regularizationLoss');
+    const withReg = this.entries.filter((e) => e.regularizer !== null);
+    if (withReg.length === 0) return null;
+    return tidy(() => withReg.map((e) => e.regularizer!.penalty(e.variable)).reduce((a, b) => add(a, b)));
+  }
+
+  /** The options that rebuild this layer (`deserializeLayer`); JSON-serialisable. */
+  getConfig(): BaseLayerConfig {
+    const config: BaseLayerConfig = { name: this.name, trainable: this.trainableFlag, dtype: this.dtype };
+    if (this.batchInputShape) config.batchInputShape = [...this.batchInputShape];
+    return config;
+  }
+
+  /** Frees the weights; the layer cannot be used afterwards. */
+  dispose(): void {
+    for (const e of this.entries) e.variable.dispose();
+    this.entries = [];
+    this.disposed = true;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** "dense (Dense)", for messages. */
+  protected describe(): string {
+    return `${this.name} (${this.className})`;
+  }
+
+  private assertUsable(what: string): void {
+    if (this.disposed) throw new TesseraError(`${this.describe()}.${what}: the layer was disposed`);
+  }
+
+  private checkCompatible(shape: SymbolicShape, declared: SymbolicShape, verb: string): void {
+    const ok = shape.length === declared.length && declared.every((d, i) => i === 0 || d === null || shape[i] === null || d === shape[i]);
+    if (!ok) {
+      throw new TesseraError(`${this.describe()}: got input shape ${fmtSymbolic(shape)}, but the layer ${verb} inputs of shape ${fmtSymbolic(declared)}`);
+    }
+  }
+
+  private checkSpec(shape: readonly (number | null)[]): void {
+    const spec = this.inputSpec;
+    if (!spec) return;
+    const expected: string[] = [];
+    let ok = true;
+    if (spec.ndim !== undefined) {
+      expected.push(`rank ${spec.ndim}`);
+      if (shape.length !== spec.ndim) ok = false;
+    }
+    if (spec.minNdim !== undefined) {
+      expected.push(`rank >= ${spec.minNdim}`);
+      if (shape.length < spec.minNdim) ok = false;
+    }
+    for (const [key, size] of Object.entries(spec.axes ?? {})) {
+      const a = Number(key);
+      expected.push(`axis ${a} of size ${size}`);
+      const i = a < 0 ? shape.length + a : a;
+      const d = shape[i];
+      if (i < 0 || i >= shape.length || (d !== null && d !== size)) ok = false;
+    }
+    if (!ok) {
+      const built = this.builtShape ? ` (it was built for inputs of shape ${fmtSymbolic(this.builtShape)})` : '';
+      throw new TesseraError(`${this.describe()}: got an input of shape ${fmtSymbolic(shape)}, expected ${expected.join(' with ')}${built}`);
+    }
+  }
+}
+
+function checkShape(where: string, what: string, shape: unknown): SymbolicShape {
+  if (!Array.isArray(shape) || shape.some((d) => d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d < 0))) {
+    throw new TesseraError(`${where}: ${what} must be an array of non-negative integers or null, got ${describeValue(shape)}`);
+  }
+  return shape.map((d) => (d === null ? null : (d as number)));
+}
+
+// ---------------------------------------------------------------- names
+
+const nameCounters = new Map<string, number>();
+const takenNames = new Set<string>();
+
+/** Keras's to_snake_case: 'Conv2D' → 'conv2d', 'MaxPooling2D' → 'max_pooling2d', 'SimpleRNN' → 'simple_rnn'. */
+export function toSnakeCase(name: string): string {
+  return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+function claimName(name: string): string {
+  takenNames.add(name);
+  return name;
+}
+
+/** `prefix`, then `prefix_1`, `prefix_2`, ... skipping names already in use. */
+function uniqueLayerName(prefix: string): string {
+  for (;;) {
+    const n = nameCounters.get(prefix) ?? 0;
+    nameCounters.set(prefix, n + 1);
+    const name = n === 0 ? prefix : `${prefix}_${n}`;
+    if (!takenNames.has(name)) return claimName(name);
+  }
+}
+
+/** Forgets the automatic layer names handed out so far (Keras's clear_session), e.g. between tests. */
+export function resetLayerNames(): void {
+  nameCounters.clear();
+  takenNames.clear();
+}
+
+// ---------------------------------------------------------------- serialisation registry
+
+export interface SerializedLayer {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+const factories = new Map<string, (config: Record<string, unknown>) => Layer>();
+const classNames = new Map<unknown, string>();
+
+function classNameOf(ctor: unknown): string | undefined {
+  return classNames.get(ctor);
+}
+
+/** Makes `deserializeLayer` able to rebuild layers of this class from their config. */
+export function registerLayer<A>(className: string, ctor: new (args: A) => Layer): void {
+  if (typeof className !== 'string' || className.length === 0) throw new TesseraError('registerLayer: className must be a non-empty string');
+  if (typeof ctor !== 'function') throw new TesseraError(`registerLayer: '${className}' must be given a layer class, got ${describeValue(ctor)}`);
+  // Configs come from JSON: the constructors check every value they read.
+  factories.set(className, (config) => new ctor(config as unknown as A));
+  classNames.set(ctor, className);
+}
+
+/** Class names `deserializeLayer` knows. */
+export function registeredLayers(): string[] {
+  return [...factories.keys()];
+}
+
+export function serializeLayer(layer: Layer): SerializedLayer {
+  if (!(layer instanceof Layer)) throw new TesseraError(`serializeLayer: expected a Layer, got ${describeValue(layer)}`);
+  const className = classNameOf(layer.constructor);
+  if (!className) {
+    throw new TesseraError(`serializeLayer: the class ${layer.constructor.name} of layer '${layer.name}' is not registered; call registerLayer('${layer.constructor.name}', ${layer.constructor.name}) first`);
+  }
+  return { className, config: layer.getConfig() };
+}
+
+/** Rebuilds a layer from `{ className, config }`. Unknown classes and options throw, naming the known ones. */
+export function deserializeLayer(serialized: SerializedLayer): Layer {
+  if (!isPlainObject(serialized) || typeof serialized.className !== 'string') {
+    throw new TesseraError(`deserializeLayer: expected { className, config }, got ${describeValue(serialized)}`);
+  }
+  const { className } = serialized;
+  const config = serialized.config ?? {};
+  if (!isPlainObject(config)) throw new TesseraError(`deserializeLayer: the config of '${className}' must be an object, got ${describeValue(config)}`);
+  const make = factories.get(className);
+  if (!make) {
+    throw new TesseraError(`deserializeLayer: unknown layer class '${className}' (known: ${registeredLayers().join(', ')}; register custom layers with registerLayer)`);
+  }
+  const layer = make(config);
+  const known = new Set([...BASE_KEYS, ...Object.keys(layer.getConfig())]);
+  const unknown = Object.keys(config).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    layer.dispose();
+    throw new TesseraError(`deserializeLayer: ${className} has no option ${unknown.map((k) => `'${k}'`).join(', ')} (options: ${[...known].join(', ')})`);
+  }
+  return layer;
+}
