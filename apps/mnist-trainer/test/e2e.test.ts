@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('MNIST trainer end to end (short run)', () => {
   it('trains the MLP on 4000 images, saves model and report, and predicts digit files', async () => {
-    const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '2', '--limit', '4000', '--seed', '3']) as TrainOptions), out: join(dir, 'mlp'), verbose: 0 };
+    const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '2', '--limit', '4000', '--validation', '400', '--seed', '3']) as TrainOptions), out: join(dir, 'mlp'), verbose: 0 };
     const lines: string[] = [];
     const before = memory().numTensors;
     const r = await train(o, (s) => lines.push(s));
