@@ -9,6 +9,12 @@ export interface BenchOptions {
   mlpSteps: number;
   lenetSteps: number;
   minMs: number;
+  /** Warm-up steps and measured rounds of the training benchmarks (defaults 3 and 2). */
+  warmup?: number;
+  rounds?: number;
+  /** Batch sizes of the training benchmarks (defaults 128 for the MLP, 64 for LeNet-5). */
+  mlpBatch?: number;
+  lenetBatch?: number;
   log?: (s: string) => void;
 }
 
@@ -28,11 +34,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const mnist = await loadMnist({ limit: { train: 8192, test: 1 } });
     const data = { images: imagesToFloat32(mnist.train.images), labels: Int32Array.from(mnist.train.labels), n: mnist.train.labels.length };
     if (o.mlpSteps > 0) {
-      rows.push(await trainingBench('mlp', data, 128, o.mlpSteps));
+      rows.push(await trainingBench('mlp', data, o.mlpBatch ?? 128, o.mlpSteps, { warmup: o.warmup, rounds: o.rounds }));
       log(formatTable(rows.slice(-1)).split('\n').at(-1)!);
     }
     if (o.lenetSteps > 0) {
-      rows.push(await trainingBench('lenet5', data, 64, o.lenetSteps));
+      rows.push(await trainingBench('lenet5', data, o.lenetBatch ?? 64, o.lenetSteps, { warmup: o.warmup, rounds: o.rounds }));
       log(formatTable(rows.slice(-1)).split('\n').at(-1)!);
     }
   }

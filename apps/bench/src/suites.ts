@@ -81,7 +81,7 @@ function buildTfjs(kind: ModelKind): tfl.Sequential {
 }
 
 /** Training throughput (samples/s) of the same model on the same MNIST batches, Adam 1e-3. */
-export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number): Promise<Row> {
+export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, { warmup = 3, rounds = 2 } = {}): Promise<Row> {
   await setBackend('cpu');
   await tf.setBackend('cpu');
   const shape = kind === 'mlp' ? [784] : [28, 28, 1];
@@ -114,19 +114,20 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
     yt.dispose();
   };
   const measure = async (run: (i: number) => Promise<void>): Promise<number> => {
-    for (let i = 0; i < 3; i++) await run(i);
+    for (let i = 0; i < warmup; i++) await run(i);
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await run(i + 3);
+    for (let i = 0; i < steps; i++) await run(i + warmup);
     return (steps * batchSize) / ((performance.now() - t0) / 1000);
   };
-  // Interleave two rounds so drift of the machine hits both alike; report the better round of each.
-  const o1 = await measure(runOurs);
-  const t1 = await measure(runTheirs);
-  const o2 = await measure(runOurs);
-  const t2 = await measure(runTheirs);
+  // Interleave rounds so drift of the machine hits both alike; report the best round of each.
+  let o = 0;
+  let t = 0;
+  for (let r = 0; r < rounds; r++) {
+    o = Math.max(o, await measure(runOurs));
+    t = Math.max(t, await measure(runTheirs));
+  }
   ours.dispose();
   theirs.dispose();
-  const [o, t] = [Math.max(o1, o2), Math.max(t1, t2)];
   const name = kind === 'mlp' ? 'MLP 784-128-10 training' : 'LeNet-5 training';
   return { benchmark: `${name} (batch ${batchSize})`, unit: 'samples/s', tessera: o, peer: t, peerName: 'tfjs cpu', ratio: o / t };
 }

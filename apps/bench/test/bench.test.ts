@@ -3,8 +3,8 @@ import { formatTable, relativeDifference, runBench } from '../src/index.js';
 
 describe('benchmark runner', () => {
   it('runs every suite on tiny sizes and reports ratios', async () => {
-    const report = await runBench({ matmulSizes: [16], mlpSteps: 2, lenetSteps: 1, minMs: 1, log: () => {} });
-    expect(report.rows.map((r) => r.benchmark)).toEqual(['matmul 16³', 'MLP 784-128-10 training (batch 128)', 'LeNet-5 training (batch 64)']);
+    const report = await runBench({ matmulSizes: [16], mlpSteps: 1, lenetSteps: 1, minMs: 1, warmup: 1, rounds: 1, mlpBatch: 16, lenetBatch: 4, log: () => {} });
+    expect(report.rows.map((r) => r.benchmark)).toEqual(['matmul 16³', 'MLP 784-128-10 training (batch 16)', 'LeNet-5 training (batch 4)']);
     for (const r of report.rows) {
       expect(r.tessera).toBeGreaterThan(0);
       expect(r.peer).toBeGreaterThan(0);

@@ -65,7 +65,7 @@ registerGradient('Tanh', unary((dy, _x, y) => mul(dy, sub(1, square(y)))));
 registerGradient('Sigmoid', unary((dy, _x, y) => mul(dy, mul(y, sub(1, y)))));
 registerGradient('Softplus', unary((dy, x) => mul(dy, sigmoid(x))));
 registerGradient('Erf', unary((dy, x) => mul(dy, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))));
-registerGradient('Cast', ([dy], { inputs: [x] }) => [x!.dtype === 'float32' ? zerosLike(x!) : null]);
+registerGradient('Cast', (_dys, { inputs: [x] }) => [x!.dtype === 'float32' ? zerosLike(x!) : null]);
 registerGradient('Identity', ([dy]) => [dy!]);
 
 // ---- reductions

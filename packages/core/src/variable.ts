@@ -40,7 +40,7 @@ export class Variable<D extends DataType = DataType> extends Tensor<D> {
 
 /** Makes a variable holding a copy of `initial`'s values. */
 export function variable(initial: TensorLike, trainable = true, name?: string, dtype?: DataType): Variable {
-  let t = convert('variable', initial, 'initial');
+  const t = convert('variable', initial, 'initial');
   if (dtype && t.dtype !== dtype) throw new TesseraError(`variable: initial value is ${t.dtype}, expected ${dtype}`);
   const v = new Variable(t, trainable, name ?? `variable_${nextVariable++}`);
   if (!(initial instanceof Tensor)) t.dispose();

@@ -26,11 +26,9 @@ export interface CallbackHooks {
 }
 
 // Declaration merging gives the class the optional hooks without implementing them.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
 export interface Callback extends CallbackHooks {}
 
 /** Base class for callbacks: `model` and `params` are set before training starts. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export abstract class Callback {
   model!: Sequential;
   params!: TrainingParams;

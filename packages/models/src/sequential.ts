@@ -5,7 +5,7 @@ import {
 import { variableGrads } from '@tessera/autograd';
 import { Layer, deserializeLayer, getLoss, getMetric, serializeLayer, type LossFn, type Metric } from '@tessera/layers';
 import { Optimizer, getOptimizer } from '@tessera/optimizers';
-import { CallbackList, History, type Callback, type CallbackHooks, type Logs, type TrainingParams } from './callbacks.js';
+import { CallbackList, History, type Callback, type CallbackHooks, type Logs } from './callbacks.js';
 import { ProgressLogger } from './progress.js';
 
 export type LossIdentifier = string | LossFn | { name: string; fromLogits?: boolean };
@@ -356,7 +356,7 @@ export class Sequential {
     if (!(x instanceof Tensor)) return this.fitDataset(x, (yOrArgs as FitDatasetArgs) ?? {});
     const y = yOrArgs as Tensor;
     const args = maybeArgs;
-    const c = this.requireCompiled('fit');
+    this.requireCompiled('fit');
     this.checkXY('fit', x, y);
     const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, initialEpoch = 0 } = args;
     checkPositiveInt('fit', 'batchSize', batchSize);

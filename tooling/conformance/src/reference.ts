@@ -91,8 +91,8 @@ export function floorMod(a: number, b: number): number {
   return r !== 0 && r < 0 !== b < 0 ? r + b : r;
 }
 
-export const SELU_ALPHA = 1.6732632423543772848170429916717;
-export const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772;
+export const SELU_SCALE = 1.0507009873554805;
 
 export function selu(x: number): number {
   return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));

@@ -3,7 +3,7 @@ import {
   minimum, mod, mul, notEqual, pow, squaredDifference, sub, where, type DataType, type Tensor, type TensorLike,
 } from '@tessera/core';
 import { caseSuite, type OpCase, type SuiteContext } from '../harness.js';
-import { awayFromZero, bools, choice, ints, uniform, type Gen, type InputSpec } from '../inputs.js';
+import { awayFromZero, choice, ints, uniform, type Gen, type InputSpec } from '../inputs.js';
 import * as R from '../reference.js';
 
 type BinaryFn = (a: TensorLike, b: TensorLike) => Tensor;
