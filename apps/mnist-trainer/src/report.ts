@@ -28,8 +28,13 @@ export function lineChart(title: string, series: { name: string; values: number[
     hi += 0.5;
   }
   const pad = (hi - lo) * 0.08;
+  const nonNegative = lo >= 0;
   lo -= pad;
   hi += pad;
+  if (nonNegative) lo = Math.max(lo, 0);
+  // Legend in the corner the curves leave free: bottom right for rising curves, top right otherwise.
+  const rising = series.some((s) => s.values.length > 1 && s.values[s.values.length - 1]! > s.values[0]!);
+  const legendTop = rising ? H - m.b - 10 - series.length * 18 : m.t + 8;
   const x = (i: number): number => m.l + (n === 1 ? 0.5 : i / (n - 1)) * (W - m.l - m.r);
   const y = (v: number): number => m.t + (1 - (v - lo) / (hi - lo)) * (H - m.t - m.b);
   const ticks = 5;
@@ -50,7 +55,7 @@ export function lineChart(title: string, series: { name: string; values: number[
     const pts = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     out += `<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"/>`;
     s.values.forEach((v, i) => (out += `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${c}"><title>${esc(s.name)} epoch ${i + 1}: ${v.toFixed(4)}</title></circle>`));
-    out += `<rect x="${W - m.r - 130}" y="${m.t + 8 + si * 18}" width="12" height="12" fill="${c}"/><text x="${W - m.r - 112}" y="${m.t + 18 + si * 18}">${esc(s.name)}</text>`;
+    out += `<rect x="${W - m.r - 130}" y="${legendTop + si * 18}" width="12" height="12" fill="${c}"/><text x="${W - m.r - 112}" y="${legendTop + 10 + si * 18}">${esc(s.name)}</text>`;
   });
   return out + '</svg>';
 }
