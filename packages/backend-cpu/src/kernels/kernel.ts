@@ -10,23 +10,8 @@ export interface CpuKernel {
   fn: KernelFn<CpuBackend>;
 }
 
-/** Product of the dimensions. */
-export function sizeOf(shape: readonly number[]): number {
-  let s = 1;
-  for (const d of shape) s *= d;
-  return s;
-}
-
-/** Row-major strides of a contiguous tensor. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
-  return strides;
-}
+/** Shape arithmetic is core's; re-exported under the names the kernels use. */
+export { sizeFromShape as sizeOf, stridesOf as contiguousStrides } from '@tessera/core';
 
 /** Copies n values; `set` on a subarray only pays off once the run is long enough to amortise the view. */
 export function copyRun(dst: TypedArray, di: number, src: TypedArray, si: number, n: number): void {
