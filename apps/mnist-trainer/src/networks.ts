@@ -1,6 +1,6 @@
 // The classic networks of the "first neural network" material, with the hyperparameters that
 // reproduce docs/results.md.
-import { Conv2D, Dense, Flatten, MaxPooling2D, Reshape } from '@tessera/layers';
+import { Conv2D, Dense, Flatten, MaxPooling2D, Rescaling, Reshape, type Layer } from '@tessera/layers';
 import { Sequential } from '@tessera/models';
 import type { ModelName, OptimizerName } from './args.js';
 
@@ -12,7 +12,25 @@ export interface Recipe {
   epochs: number;
   /** Input layout the network expects. */
   input: 'flat' | 'image';
-  build(): Sequential;
+  /** Standardise the [0, 1] pixels with the training set's mean and deviation (default: no). */
+  standardize: boolean;
+  build(standardize?: InputStats): Sequential;
+}
+
+/** Mean and standard deviation of the training pixels (on the [0, 1] scale). */
+export interface InputStats {
+  mean: number;
+  std: number;
+}
+
+/**
+ * The layers in front of a network: a Rescaling layer that standardises the inputs when `stats`
+ * is given (it is saved with the model, so `predict` feeds the same [0, 1] pixels), and the input
+ * shape for the first layer.
+ */
+function front(shape: number[], stats: InputStats | undefined): { pre: Layer[]; inputShape: number[] | undefined } {
+  if (!stats) return { pre: [], inputShape: shape };
+  return { pre: [new Rescaling({ scale: 1 / stats.std, offset: -stats.mean / stats.std, inputShape: shape })], inputShape: undefined };
 }
 
 export const RECIPES: Record<ModelName, Recipe> = {
@@ -23,11 +41,14 @@ export const RECIPES: Record<ModelName, Recipe> = {
     batchSize: 64,
     epochs: 10,
     input: 'flat',
-    build: () =>
-      new Sequential({
+    standardize: false,
+    build: (stats) => {
+      const { pre, inputShape } = front([784], stats);
+      return new Sequential({
         name: 'mlp',
-        layers: [new Dense({ units: 64, activation: 'relu', inputShape: [784] }), new Dense({ units: 10, activation: 'softmax' })],
-      }),
+        layers: [...pre, new Dense({ units: 64, activation: 'relu', inputShape }), new Dense({ units: 10, activation: 'softmax' })],
+      });
+    },
   },
   'mlp-deep': {
     description: 'MLP 784-512-256-10, ReLU',
@@ -36,15 +57,19 @@ export const RECIPES: Record<ModelName, Recipe> = {
     batchSize: 64,
     epochs: 15,
     input: 'flat',
-    build: () =>
-      new Sequential({
+    standardize: false,
+    build: (stats) => {
+      const { pre, inputShape } = front([784], stats);
+      return new Sequential({
         name: 'mlp_deep',
         layers: [
-          new Dense({ units: 512, activation: 'relu', inputShape: [784] }),
+          ...pre,
+          new Dense({ units: 512, activation: 'relu', inputShape }),
           new Dense({ units: 256, activation: 'relu' }),
           new Dense({ units: 10, activation: 'softmax' }),
         ],
-      }),
+      });
+    },
   },
   lenet5: {
     description: 'LeNet-5: conv 6@3x3 → maxpool → conv 16@3x3 → maxpool → 120 → 84 → 10',
@@ -53,11 +78,14 @@ export const RECIPES: Record<ModelName, Recipe> = {
     batchSize: 64,
     epochs: 10,
     input: 'image',
-    build: () =>
-      new Sequential({
+    standardize: false,
+    build: (stats) => {
+      const { pre, inputShape } = front([28, 28, 1], stats);
+      return new Sequential({
         name: 'lenet5',
         layers: [
-          new Conv2D({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+          ...pre,
+          new Conv2D({ filters: 6, kernelSize: 3, activation: 'relu', inputShape }),
           new MaxPooling2D({ poolSize: 2 }),
           new Conv2D({ filters: 16, kernelSize: 3, activation: 'relu' }),
           new MaxPooling2D({ poolSize: 2 }),
@@ -66,7 +94,8 @@ export const RECIPES: Record<ModelName, Recipe> = {
           new Dense({ units: 84, activation: 'relu' }),
           new Dense({ units: 10, activation: 'softmax' }),
         ],
-      }),
+      });
+    },
   },
   cnn: {
     description: 'CNN conv 32@3x3 → maxpool → conv 64@3x3 → maxpool (same padding) → dense 128 → 10',
@@ -75,11 +104,14 @@ export const RECIPES: Record<ModelName, Recipe> = {
     batchSize: 64,
     epochs: 4,
     input: 'image',
-    build: () =>
-      new Sequential({
+    standardize: false,
+    build: (stats) => {
+      const { pre, inputShape } = front([28, 28, 1], stats);
+      return new Sequential({
         name: 'cnn',
         layers: [
-          new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [28, 28, 1] }),
+          ...pre,
+          new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', padding: 'same', inputShape }),
           new MaxPooling2D({ poolSize: 2 }),
           new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu', padding: 'same' }),
           new MaxPooling2D({ poolSize: 2 }),
@@ -87,12 +119,13 @@ export const RECIPES: Record<ModelName, Recipe> = {
           new Dense({ units: 128, activation: 'relu' }),
           new Dense({ units: 10, activation: 'softmax' }),
         ],
-      }),
+      });
+    },
   },
 };
 
 /** For `predict`: reshapes a flat 784 input to what the loaded model expects. */
 export function needsImageInput(model: Sequential): boolean {
-  const first = model.layers[0];
+  const first = model.layers.find((l) => !(l instanceof Rescaling));
   return first instanceof Conv2D || first instanceof Reshape;
 }

@@ -6,7 +6,7 @@ import { loadFashionMnist, loadMnist } from '@tessera/datasets/node';
 import { adagrad, adam, adamax, adamw, rmsprop, sgd, type Optimizer } from '@tessera/optimizers';
 import type { History } from '@tessera/models';
 import type { BackendName, OptimizerName, TrainOptions } from './args.js';
-import { RECIPES } from './networks.js';
+import { RECIPES, type InputStats } from './networks.js';
 import { renderReport } from './report.js';
 
 /** Activates the requested backend, or the fastest available one. */
@@ -83,7 +83,10 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const xVal = nVal > 0 ? toX(data.train.images.subarray(nTrain * 784, nTrainAll * 784), nVal) : xTest;
   const yVal = nVal > 0 ? toY(data.train.labels.subarray(nTrain, nTrainAll)) : yTest;
 
-  const model = recipe.build();
+  const standardize = o.inputs ? o.inputs === 'standard' : recipe.standardize;
+  const stats = standardize ? pixelStats(data.train.images.subarray(0, nTrain * 784)) : undefined;
+  if (stats) log(`inputs standardised with the training pixels' mean ${stats.mean.toFixed(4)} and deviation ${stats.std.toFixed(4)} (a Rescaling layer in the model)`);
+  const model = recipe.build(stats);
   model.summary(log);
   model.compile({ optimizer: makeOptimizer(optimizerName, lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const tTrain = performance.now();
@@ -115,6 +118,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['dataset', o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'],
     ['backend', backend],
     ['optimizer', `${optimizerName}, learning rate ${lr}`],
+    ['inputs', stats ? `standardised (mean ${stats.mean.toFixed(4)}, deviation ${stats.std.toFixed(4)})` : 'pixels / 255'],
     ['batch size / epochs', `${batchSize} / ${history.epoch.length}`],
     ['images', `${nTrain} train, ${nVal > 0 ? `${nVal} held-out validation` : 'validation curves = test set (monitoring only)'}, ${nTest} test`],
     ['parameters', model.countParams().toLocaleString('en-US')],
@@ -123,9 +127,23 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['test loss', testLogs['loss']!.toFixed(4)],
   ];
   await writeFile(join(outDir, 'report.html'), renderReport({ title: `Tessera MNIST — ${o.model}`, facts, history: history.history, confusion, classNames: [...data.classNames] }));
-  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, optimizer: optimizerName }, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
+  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, optimizer: optimizerName, inputs: stats ? 'standard' : 'unit' }, inputStats: stats ?? null, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
   model.dispose();
   log(`test accuracy: ${(100 * testAccuracy).toFixed(2)}% (loss ${testLogs['loss']!.toFixed(4)}) — ${seconds.toFixed(1)} s of training on ${getBackend()}`);
   log(`saved model to ${join(outDir, 'model')} and the report to ${join(outDir, 'report.html')}`);
   return { testAccuracy, testLoss: testLogs['loss']!, history, outDir, seconds, backend, confusion };
+}
+
+/** Mean and standard deviation of byte pixels on the [0, 1] scale (in float64). */
+export function pixelStats(images: Uint8Array): InputStats {
+  const counts = new Float64Array(256);
+  for (let i = 0; i < images.length; i++) counts[images[i]!]!++;
+  let sum = 0;
+  let sq = 0;
+  for (let v = 0; v < 256; v++) {
+    sum += counts[v]! * (v / 255);
+    sq += counts[v]! * (v / 255) ** 2;
+  }
+  const mean = sum / images.length;
+  return { mean, std: Math.sqrt(Math.max(sq / images.length - mean * mean, 0)) };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { memory } from '@tessera/core';
 import { loadMnist } from '@tessera/datasets/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArgs, predict, train, type TrainOptions } from '../src/index.js';
+import { parseArgs, pixelStats, predict, train, type TrainOptions } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-mnist-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,5 +38,31 @@ describe('MNIST trainer end to end (short run)', () => {
     const correct = preds.filter((p, i) => p.digit === mnist.test.labels[i]).length;
     expect(correct).toBeGreaterThanOrEqual(8);
     preds.forEach((p) => expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4));
+  });
+
+  it('standardises inputs with a Rescaling layer that is saved with the model', async () => {
+    const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '1', '--limit', '2000', '--inputs', 'standard']) as TrainOptions), out: join(dir, 'std'), verbose: 0 };
+    const lines: string[] = [];
+    const r = await train(o, (s) => lines.push(s));
+    expect(r.testAccuracy).toBeGreaterThan(0.7); // 1 epoch on 2000 images
+    const mnist = await loadMnist({ limit: { train: 2000, test: 3 } });
+    const stats = pixelStats(mnist.train.images);
+    expect(lines.some((l) => l.includes(`mean ${stats.mean.toFixed(4)} and deviation ${stats.std.toFixed(4)}`))).toBe(true);
+    const saved = JSON.parse(readFileSync(join(r.outDir, 'model', 'model.json'), 'utf8')) as unknown;
+    expect(JSON.stringify(saved)).toContain('"Rescaling"');
+    const f = join(dir, 'std0.pgm');
+    writeFileSync(f, Buffer.concat([Buffer.from('P5\n28 28\n255\n'), Buffer.from(mnist.test.images.subarray(0, 784))]));
+    const [p] = await predict({ command: 'predict', images: [f], modelDir: join(r.outDir, 'model'), backend: undefined }, () => {});
+    expect(p!.digit).toBe(mnist.test.labels[0]);
+  });
+
+  it('pixelStats matches a direct two-pass computation', () => {
+    const px = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 256);
+    const v = Array.from(px, (b) => b / 255);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+    const s = pixelStats(px);
+    expect(s.mean).toBeCloseTo(mean, 12);
+    expect(s.std).toBeCloseTo(std, 12);
   });
 });

@@ -5,8 +5,9 @@ export {
 export type { SymbolicShape } from './util.js';
 
 export {
-  Activation, Dense, Dropout, Flatten, Reshape,
+  Activation, Dense, Dropout, Flatten, Rescaling, Reshape,
   type ActivationArgs, type ActivationConfig, type DenseArgs, type DenseConfig, type DropoutArgs, type DropoutConfig, type ReshapeArgs, type ReshapeConfig,
+  type RescalingArgs, type RescalingConfig,
 } from './layers/core.js';
 export {
   AveragePooling2D, Conv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, convOutputSize,

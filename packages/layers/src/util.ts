@@ -9,6 +9,7 @@ export function describeValue(x: unknown): string {
   if (Array.isArray(x)) return `an array of length ${x.length}`;
   if (typeof x === 'function') return `a function${x.name ? ` (${x.name})` : ''}`;
   if (typeof x === 'object') return `an object (${(x as object).constructor?.name ?? 'Object'})`;
+  if (typeof x === 'number') return `number ${String(x)}`; // NaN and ±Infinity, not JSON's null
   return `${typeof x} ${JSON.stringify(x)}`;
 }
 

@@ -1,6 +1,6 @@
 import { ENGINE, fusedMatMul, profile, setSeed, tensor, type Tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
-import { Activation, Dense, Dropout, Flatten, Reshape, getActivation } from '../src/index.js';
+import { Activation, Dense, Dropout, Flatten, Rescaling, Reshape, deserializeLayer, getActivation, serializeLayer } from '../src/index.js';
 import { expectClose, expectGradientsFlow, matmulRef, randomTensor, sigmoidRef, values } from './helpers.js';
 
 describe('Dense', () => {
@@ -159,6 +159,26 @@ describe('Flatten and Reshape', () => {
     expect(() => new Reshape({ targetShape: [4, 2] }).apply(bad)).toThrow(/cannot reshape an input of shape \[2,10\] \(10 values per sample\) to \[4,2\]/);
     expect(() => new Reshape({ targetShape: [-1, -1] })).toThrow(/at most one -1/);
     [x, y, bad].forEach((t) => t.dispose());
+  });
+});
+
+describe('Rescaling', () => {
+  it('computes x * scale + offset, casts integer inputs, and survives serialisation', () => {
+    const r = new Rescaling({ scale: 1 / 0.3081, offset: -0.1307 / 0.3081 });
+    const x = randomTensor([3, 5], 4);
+    const y = r.apply(x);
+    expectClose(values(y), values(x).map((v) => v / 0.3081 - 0.1307 / 0.3081));
+    const xi = tensor(new Int32Array([0, 255]), [1, 2], 'int32');
+    const yi = new Rescaling({ scale: 1 / 255 }).apply(xi);
+    expect(yi.dtype).toBe('float32');
+    expectClose(values(yi), [0, 1]);
+    const copy = deserializeLayer(JSON.parse(JSON.stringify(serializeLayer(r)))) as Rescaling;
+    expect([copy.scale, copy.offset]).toEqual([r.scale, r.offset]);
+    expect(r.countParams()).toBe(0);
+    expect(() => new Rescaling({ scale: Number.NaN })).toThrow(/Rescaling: scale must be a finite number, got number NaN/);
+    [x, y, xi, yi].forEach((t) => t.dispose());
+    r.dispose();
+    copy.dispose();
   });
 });
 

@@ -1,5 +1,5 @@
 import {
-  TesseraError, cast, clone, fusedMatMul, greaterEqual, mul, randomUniform, reshape, rngFor, sizeFromShape,
+  TesseraError, add, cast, clone, fusedMatMul, greaterEqual, mul, randomUniform, reshape, rngFor, sizeFromShape,
   type Random, type Tensor, type Variable,
 } from '@tessera/core';
 import { fusedActivation, type ActivationFn, type ActivationIdentifier } from '../activations.js';
@@ -227,8 +227,44 @@ export class Dropout extends Layer<Tensor> {
   }
 }
 
+export interface RescalingArgs extends LayerArgs {
+  /** Multiplies every input (e.g. 1 / 255 for byte pixels). */
+  scale: number;
+  /** Added after scaling (default 0). */
+  offset?: number;
+}
+
+export type RescalingConfig = BaseLayerConfig & { scale: number; offset: number };
+
+/**
+ * x * scale + offset, as Keras's Rescaling: fixed preprocessing (no weights) that travels inside
+ * the saved model, so whoever loads it feeds the same raw inputs as training did. Standardising
+ * inputs with mean m and deviation s is `{ scale: 1 / s, offset: -m / s }`.
+ */
+export class Rescaling extends Layer<Tensor> {
+  readonly scale: number;
+  readonly offset: number;
+
+  constructor(args: RescalingArgs) {
+    super(args);
+    this.scale = checkNumber('Rescaling', 'scale', args?.scale, Number.isFinite, 'a finite number');
+    this.offset = checkNumber('Rescaling', 'offset', args.offset ?? 0, Number.isFinite, 'a finite number');
+    this.inputSpec = {};
+  }
+
+  call(x: Tensor): Tensor {
+    const xf = x.dtype === 'float32' ? x : cast(x, 'float32');
+    return this.offset === 0 ? mul(xf, this.scale) : add(mul(xf, this.scale), this.offset);
+  }
+
+  override getConfig(): RescalingConfig {
+    return { ...super.getConfig(), scale: this.scale, offset: this.offset };
+  }
+}
+
 registerLayer('Dense', Dense);
 registerLayer('Activation', Activation);
 registerLayer('Flatten', Flatten);
 registerLayer('Reshape', Reshape);
 registerLayer('Dropout', Dropout);
+registerLayer('Rescaling', Rescaling);
