@@ -1,0 +1,21 @@
+import { binaryKernels } from './binary.js';
+import { convKernels } from './conv.js';
+import type { WasmKernel } from './kernel.js';
+import { matmulKernels } from './matmul.js';
+import { poolKernels } from './pool.js';
+import { reduceKernels } from './reduce.js';
+import { shapeKernels } from './shape.js';
+import { softmaxKernels } from './softmax.js';
+import { unaryKernels } from './unary.js';
+
+/** Every kernel of the wasm backend: all primitive kernels plus FusedMatMul, Softmax and SoftmaxCrossEntropy. */
+export const wasmKernels: readonly WasmKernel[] = [
+  ...unaryKernels,
+  ...binaryKernels,
+  ...reduceKernels,
+  ...shapeKernels,
+  ...matmulKernels,
+  ...convKernels,
+  ...poolKernels,
+  ...softmaxKernels,
+];

@@ -1,0 +1,5 @@
+import '../src/index.js';
+import '@tessera/backend-cpu';
+import { describeGradients } from '@tessera/conformance';
+
+describeGradients('wasm');

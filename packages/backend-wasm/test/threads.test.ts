@@ -1,0 +1,88 @@
+import { Random, backendInstance, runKernel, setBackend, tensor, type Tensor } from '@tessera/core';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WasmBackend, setThreads } from '../src/index.js';
+import { unshareMemoryImport } from '../src/module.js';
+
+const rand = (shape: number[], seed: number): Tensor => {
+  const r = new Random(seed);
+  return tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r.uniform(-1, 1)), shape);
+};
+
+beforeAll(async () => {
+  expect(await setBackend('wasm')).toBe(true);
+});
+afterAll(async () => {
+  await setThreads(1);
+});
+
+describe('threads', () => {
+  it('splits matmul rows across worker threads with results identical to one thread', async () => {
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[1, 203, 300], [1, 300, 270], false, false],
+      [[2, 300, 150], [1, 130, 300], true, true],
+      [[1, 97, 64], [3, 64, 600], false, false],
+    ];
+    const single = cases.map(([sa, sb, ta, tb], i) => {
+      const [a, b] = [rand(sa, i), rand(sb, i + 10)];
+      const y = runKernel('BatchMatMul', [a, b], { transposeA: ta, transposeB: tb });
+      const v = y.dataSync();
+      [a, b, y].forEach((t) => t.dispose());
+      return v;
+    });
+    await setThreads(3);
+    const backend = backendInstance() as WasmBackend;
+    expect(backend.threads).toBe(3);
+    cases.forEach(([sa, sb, ta, tb], i) => {
+      const [a, b] = [rand(sa, i), rand(sb, i + 10)];
+      const y = runKernel('BatchMatMul', [a, b], { transposeA: ta, transposeB: tb });
+      expect(y.dataSync()).toEqual(single[i]);
+      [a, b, y].forEach((t) => t.dispose());
+    });
+    await setThreads(1);
+    expect(backend.threads).toBe(1);
+  });
+
+  it('splits the convolutions and their gradients across the threads, matching one thread exactly', async () => {
+    const same = { strides: [1, 1], pad: [1, 1, 1, 1], dilations: [1, 1] };
+    const point = { strides: [1, 1], pad: [0, 0, 0, 0], dilations: [1, 1] };
+    const cases: [string, number[], number[], Record<string, unknown>][] = [
+      ['Conv2D', [4, 20, 20, 16], [3, 3, 16, 32], same],
+      ['Conv2DBackpropInput', [4, 20, 20, 32], [3, 3, 16, 32], { ...same, inputShape: [4, 20, 20, 16] }],
+      ['Conv2DBackpropFilter', [4, 20, 20, 16], [4, 20, 20, 32], { ...same, filterShape: [3, 3, 16, 32] }],
+      ['Conv2D', [4, 20, 20, 64], [1, 1, 64, 48], point],
+      ['Conv2DBackpropInput', [4, 20, 20, 48], [1, 1, 64, 48], { ...point, inputShape: [4, 20, 20, 64] }],
+      ['Conv2DBackpropFilter', [4, 20, 20, 64], [4, 20, 20, 48], { ...point, filterShape: [1, 1, 64, 48] }],
+    ];
+    const runAll = (): Float32Array[] =>
+      cases.map(([kernel, s0, s1, attrs], i) => {
+        const [a, b] = [rand(s0, 100 + i), rand(s1, 200 + i)];
+        const y = runKernel(kernel, [a, b], attrs);
+        const v = y.dataSync() as Float32Array;
+        [a, b, y].forEach((t) => t.dispose());
+        return v;
+      });
+    const single = runAll();
+    await setThreads(2);
+    expect((backendInstance() as WasmBackend).threads).toBe(2);
+    const threaded = runAll();
+    await setThreads(1);
+    threaded.forEach((v, i) => expect(v, cases[i]![0]).toEqual(single[i]));
+  });
+
+  it('stays on one thread, with a single warning, without SharedArrayBuffer', async () => {
+    const bytes = unshareMemoryImport(new Uint8Array(await readFile(new URL('../build/kernels.wasm', import.meta.url))));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (let i = 0; i < 2; i++) {
+        const b = new WasmBackend({ module: new WebAssembly.Module(bytes), shared: false });
+        await b.setThreads(4);
+        expect(b.threads).toBe(1);
+      }
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/SharedArrayBuffer is unavailable/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
