@@ -14,6 +14,8 @@ export interface TrainOptions {
   epochs: number | undefined;
   batchSize: number | undefined;
   lr: number | undefined;
+  /** Learning-rate factor per epoch (1: constant); default per model. */
+  lrDecay: number | undefined;
   optimizer: OptimizerName | undefined;
   seed: number;
   out: string | undefined;
@@ -51,6 +53,8 @@ Train options:
   --epochs N                        epochs (default per model, see docs/results.md)
   --batch-size N                    batch size (default per model)
   --lr X                            learning rate (default per model)
+  --lr-decay X                      multiply the learning rate by X each epoch, smoothly per step
+                                    (0 < X <= 1; 1 = constant; default per model)
   --optimizer sgd|momentum|adam|adamw|adamax|rmsprop|adagrad
   --seed N                          seed for weights and shuffling (default 1)
   --out DIR                         where the model and report go (default out/<model>)
@@ -102,7 +106,7 @@ export function parseArgs(argv: string[]): Options {
     return { command, images, modelDir, backend };
   }
   const o: TrainOptions = {
-    command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined,
+    command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined, lrDecay: undefined,
     optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, verbose: 1,
   };
   while (args.length) {
@@ -115,6 +119,12 @@ export function parseArgs(argv: string[]): Options {
       case '--epochs': o.epochs = num(flag, value(), true, 1); break;
       case '--batch-size': o.batchSize = num(flag, value(), true, 1); break;
       case '--lr': o.lr = num(flag, value(), false, 0); break;
+      case '--lr-decay': {
+        const d = num(flag, value(), false, 0);
+        if (d <= 0 || d > 1) fail(`--lr-decay must be in (0, 1], got '${d}'`);
+        o.lrDecay = d;
+        break;
+      }
       case '--optimizer': o.optimizer = oneOf(flag, value(), OPTIMIZER_NAMES); break;
       case '--seed': o.seed = num(flag, value(), true, 0); break;
       case '--out': o.out = value() ?? fail('--out needs a directory'); break;

@@ -8,6 +8,8 @@ export interface Recipe {
   description: string;
   optimizer: OptimizerName;
   lr: number;
+  /** Learning-rate factor per epoch (1: constant). */
+  lrDecay: number;
   batchSize: number;
   epochs: number;
   /** Input layout the network expects. */
@@ -38,6 +40,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
     description: 'MLP 784-64-10, ReLU',
     optimizer: 'adam',
     lr: 1e-3,
+    lrDecay: 1,
     batchSize: 64,
     epochs: 10,
     input: 'flat',
@@ -54,6 +57,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
     description: 'MLP 784-512-256-10, ReLU',
     optimizer: 'momentum',
     lr: 0.01,
+    lrDecay: 1,
     batchSize: 64,
     epochs: 15,
     input: 'flat',
@@ -75,6 +79,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
     description: 'LeNet-5: conv 6@3x3 → maxpool → conv 16@3x3 → maxpool → 120 → 84 → 10',
     optimizer: 'adam',
     lr: 1e-3,
+    lrDecay: 1,
     batchSize: 64,
     epochs: 10,
     input: 'image',
@@ -101,6 +106,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
     description: 'CNN conv 32@3x3 → maxpool → conv 64@3x3 → maxpool (same padding) → dense 128 → 10',
     optimizer: 'adam',
     lr: 1e-3,
+    lrDecay: 1,
     batchSize: 64,
     epochs: 4,
     input: 'image',

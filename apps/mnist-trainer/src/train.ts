@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { getBackend, oneHot, ready, setBackend, setSeed, tensor, tidy, argMax, type Tensor } from '@tessera/core';
 import { batchesFromArrays, imagesToFloat32, type MnistData } from '@tessera/datasets';
 import { loadFashionMnist, loadMnist } from '@tessera/datasets/node';
-import { adagrad, adam, adamax, adamw, rmsprop, sgd, type Optimizer } from '@tessera/optimizers';
+import { adagrad, adam, adamax, adamw, rmsprop, schedules, sgd, type LearningRate, type Optimizer } from '@tessera/optimizers';
 import type { History } from '@tessera/models';
 import type { BackendName, OptimizerName, TrainOptions } from './args.js';
 import { RECIPES, type InputStats } from './networks.js';
@@ -27,7 +27,7 @@ export async function selectBackend(name: BackendName | undefined): Promise<stri
   return ready();
 }
 
-export function makeOptimizer(name: OptimizerName, lr: number): Optimizer {
+export function makeOptimizer(name: OptimizerName, lr: LearningRate): Optimizer {
   switch (name) {
     case 'sgd': return sgd({ learningRate: lr });
     case 'momentum': return sgd({ learningRate: lr, momentum: 0.9 });
@@ -57,6 +57,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const epochs = o.epochs ?? recipe.epochs;
   const batchSize = o.batchSize ?? recipe.batchSize;
   const lr = o.lr ?? recipe.lr;
+  const lrDecay = o.lrDecay ?? recipe.lrDecay;
   const optimizerName = o.optimizer ?? recipe.optimizer;
   const outDir = resolve(o.out ?? join('out', o.model));
 
@@ -70,7 +71,8 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const rowShape = recipe.input === 'flat' ? [784] : [28, 28, 1];
   log(`Tessera MNIST trainer — ${recipe.description}`);
   log(`backend ${backend}, ${o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'}: ${nTrain} train / ${nVal > 0 ? `${nVal} validation` : 'no held-out validation (val_* = test set, monitoring only)'} / ${data.test.labels.length} test images (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  log(`optimizer ${optimizerName} lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
+  const rate = describeRate(lr, lrDecay);
+  log(`optimizer ${optimizerName} ${rate}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
 
   const trainSet = batchesFromArrays(
     data.train.images.subarray(0, nTrain * 784), [nTrain, ...rowShape],
@@ -90,7 +92,10 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   if (stats) log(`inputs standardised with the training pixels' mean ${stats.mean.toFixed(4)} and deviation ${stats.std.toFixed(4)} (a Rescaling layer in the model)`);
   const model = recipe.build(stats);
   model.summary(log);
-  model.compile({ optimizer: makeOptimizer(optimizerName, lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  // The decay is per epoch, applied continuously per step (Keras's ExponentialDecay).
+  const steps = Math.ceil(nTrain / batchSize);
+  const learningRate = lrDecay === 1 ? lr : schedules.exponentialDecay({ initialLearningRate: lr, decaySteps: steps, decayRate: lrDecay });
+  model.compile({ optimizer: makeOptimizer(optimizerName, learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const tTrain = performance.now();
   const history = await model.fit(trainSet, { epochs, validationData: [xVal, yVal], verbose: o.verbose });
   const seconds = (performance.now() - tTrain) / 1000;
@@ -119,7 +124,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['model', recipe.description],
     ['dataset', o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'],
     ['backend', backend],
-    ['optimizer', `${optimizerName}, learning rate ${lr}`],
+    ['optimizer', `${optimizerName}, ${rate}`],
     ['inputs', stats ? `standardised (mean ${stats.mean.toFixed(4)}, deviation ${stats.std.toFixed(4)})` : 'pixels / 255'],
     ['batch size / epochs', `${batchSize} / ${history.epoch.length}`],
     ['images', `${nTrain} train, ${nVal > 0 ? `${nVal} held-out validation` : 'validation curves = test set (monitoring only)'}, ${nTest} test`],
@@ -129,7 +134,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['test loss', testLogs['loss']!.toFixed(4)],
   ];
   await writeFile(join(outDir, 'report.html'), renderReport({ title: `Tessera MNIST — ${o.model}`, facts, history: history.history, confusion, classNames: [...data.classNames] }));
-  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, optimizer: optimizerName, inputs: stats ? 'standard' : 'unit' }, inputStats: stats ?? null, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
+  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, lrDecay, optimizer: optimizerName, inputs: stats ? 'standard' : 'unit' }, inputStats: stats ?? null, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
   model.dispose();
   log(`test accuracy: ${(100 * testAccuracy).toFixed(2)}% (loss ${testLogs['loss']!.toFixed(4)}) — ${seconds.toFixed(1)} s of training on ${getBackend()}`);
   log(`saved model to ${join(outDir, 'model')} and the report to ${join(outDir, 'report.html')}`);
@@ -148,4 +153,8 @@ export function pixelStats(images: Uint8Array): InputStats {
   }
   const mean = sum / images.length;
   return { mean, std: Math.sqrt(Math.max(sq / images.length - mean * mean, 0)) };
+}
+
+function describeRate(lr: number, decay: number): string {
+  return decay === 1 ? `learning rate ${lr}` : `learning rate ${lr} × ${decay} per epoch`;
 }
