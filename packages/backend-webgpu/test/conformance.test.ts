@@ -1,0 +1,4 @@
+import '@tessera/backend-cpu';
+import { describeConformance } from '@tessera/conformance';
+
+describeConformance('webgpu');

@@ -1,0 +1,4 @@
+import '@tessera/backend-cpu';
+import { describeGradients } from '@tessera/conformance';
+
+describeGradients('webgpu');
