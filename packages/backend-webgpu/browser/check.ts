@@ -24,9 +24,6 @@ const bundle = await build({
   platform: 'browser',
   target: 'es2022',
   conditions: ['source'],
-  // @tessera/autograd declares "sideEffects": false yet registers its gradient rules by a bare
-  // import ('./rules.js'), which a bundler honouring the flag drops; keep every import.
-  ignoreAnnotations: true,
   write: false,
   logLevel: 'warning',
 });
