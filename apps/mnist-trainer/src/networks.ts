@@ -79,7 +79,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
     description: 'LeNet-5: conv 6@3x3 → maxpool → conv 16@3x3 → maxpool → 120 → 84 → 10',
     optimizer: 'adam',
     lr: 1e-3,
-    lrDecay: 1,
+    lrDecay: 0.8,
     batchSize: 64,
     epochs: 10,
     input: 'image',
