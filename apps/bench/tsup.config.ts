@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { tessera } from '@tessera/config/tsup';
 
-export default defineConfig(tessera(['src/main.ts', 'src/index.ts'], { dts: false }));
+// TF.js stays in node_modules (not bundled): its wasm backend finds its .wasm files and Node's
+// builtins through its own CommonJS build.
+export default defineConfig(tessera(['src/main.ts', 'src/index.ts'], { dts: false, external: [/^@tensorflow\//] }));

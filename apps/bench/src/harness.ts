@@ -44,17 +44,28 @@ export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): 
 export interface Row {
   benchmark: string;
   unit: string;
+  /** The Tessera backend measured: 'cpu', 'wasm 1T', 'wasm 2T' (threads). */
+  contender: string;
   tessera: number;
-  peer: number;
+  /** The TF.js backend it was measured against, in the same process. */
   peerName: string;
-  /** tessera / peer for throughput units (higher is better for Tessera). */
-  ratio: number;
+  /** null when the peer cannot run the benchmark (`note` says why). */
+  peer: number | null;
+  /** tessera / peer for throughput units (higher is better for Tessera); null without a peer number. */
+  ratio: number | null;
+  note?: string;
+  /** More about a missing peer number: the error the peer raised. */
   detail?: string;
 }
 
 export function formatTable(rows: Row[]): string {
-  const head = ['benchmark', 'Tessera', 'peer', 'ratio'];
-  const body = rows.map((r) => [r.benchmark, `${fmt(r.tessera)} ${r.unit}`, `${fmt(r.peer)} ${r.unit} (${r.peerName})`, `${r.ratio.toFixed(2)}×`]);
+  const head = ['benchmark', 'Tessera', 'TF.js', 'ratio'];
+  const body = rows.map((r) => [
+    r.benchmark,
+    `${fmt(r.tessera)} ${r.unit} (${r.contender})`,
+    r.peer === null ? `n/a (${r.note ?? `not supported by ${r.peerName}`})` : `${fmt(r.peer)} ${r.unit} (${r.peerName})`,
+    r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`,
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');

@@ -1,38 +1,64 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Random, matmul, setBackend, setSeed, tensor, tidy, type Tensor } from '@tessera/core';
-import '@tessera/backend-cpu';
+import { Random, matmul, setSeed, tensor, tidy, type Tensor } from '@tessera/core';
 import { Conv2D, Dense, Flatten, MaxPooling2D } from '@tessera/layers';
 import { Sequential } from '@tessera/models';
 import { adam } from '@tessera/optimizers';
-import { relativeDifference, timeIt, type Row, type TimeOptions } from './harness.js';
+import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing } from './contenders.js';
+import { relativeDifference, timeIt, type Row } from './harness.js';
+
+/** Largest relative difference allowed between Tessera's and TF.js's results before timing. */
+const AGREE = 1e-4;
 
 function randomArray(n: number, seed: number): Float32Array {
   const r = new Random(seed);
   return Float32Array.from({ length: n }, () => r.uniform(-1, 1));
 }
 
-/** n×n×n float32 matmul: GFLOP/s of both, after checking they agree. */
-export async function matmulBench(n: number, time: TimeOptions): Promise<Row> {
-  await setBackend('cpu');
-  await tf.setBackend('cpu');
+function assertSameInputs(what: string, ours: ArrayLike<number>, theirs: ArrayLike<number>): void {
+  if (relativeDifference(ours, theirs) !== 0) throw new Error(`${what}: the inputs Tessera and TF.js hold differ`);
+}
+
+export interface MatmulOptions {
+  minMs: number;
+  /** Interleaved timing rounds per contender (default 2); the best round's median is reported. */
+  rounds?: number;
+}
+
+/** n×n×n float32 matmul: GFLOP/s of both, after checking they hold the same inputs and agree. */
+export async function matmulBench(n: number, pairing: Pairing, { minMs, rounds = 2 }: MatmulOptions): Promise<Row> {
+  await useTessera(pairing.tessera);
+  await useTfjs(pairing.peer);
   const a = randomArray(n * n, 1);
   const b = randomArray(n * n, 2);
   const ta = tensor(a, [n, n]);
   const tb = tensor(b, [n, n]);
   const fa = tf.tensor2d(a, [n, n]);
   const fb = tf.tensor2d(b, [n, n]);
-  const ours = tidy(() => matmul(ta, tb).dataSync());
-  const theirs = tf.tidy(() => tf.matMul(fa, fb).dataSync());
-  const diff = relativeDifference(ours, theirs);
-  if (diff > 1e-4) throw new Error(`matmul ${n}: results differ between Tessera and TF.js (relative ${diff})`);
-  const tOurs = await timeIt(() => tidy(() => matmul(ta, tb).dataSync()), time);
-  const tTheirs = await timeIt(() => tf.tidy(() => tf.matMul(fa, fb).dataSync()), time);
-  [ta, tb].forEach((t) => t.dispose());
-  [fa, fb].forEach((t) => t.dispose());
-  const gflops = (ms: number): number => (2 * n * n * n) / (ms * 1e6);
-  return { benchmark: `matmul ${n}³`, unit: 'GFLOP/s', tessera: gflops(tOurs.median), peer: gflops(tTheirs.median), peerName: 'tfjs cpu', ratio: tOurs.median > 0 ? tTheirs.median / tOurs.median : 0 };
+  try {
+    assertSameInputs(`matmul ${n}`, ta.dataSync(), fa.dataSync());
+    assertSameInputs(`matmul ${n}`, tb.dataSync(), fb.dataSync());
+    const ours = (): unknown => tidy(() => matmul(ta, tb).dataSync());
+    const theirs = (): unknown => tf.tidy(() => tf.matMul(fa, fb).dataSync());
+    const diff = relativeDifference(ours() as Float32Array, theirs() as Float32Array);
+    if (diff > AGREE) throw new Error(`matmul ${n}: results differ between Tessera and TF.js (relative ${diff})`);
+    // Interleave rounds so drift of the machine hits both alike.
+    let tOurs = Infinity;
+    let tTheirs = Infinity;
+    const time = { minMs: minMs / rounds, minRepeats: 3 };
+    for (let r = 0; r < rounds; r++) {
+      tOurs = Math.min(tOurs, (await timeIt(ours, time)).median);
+      tTheirs = Math.min(tTheirs, (await timeIt(theirs, time)).median);
+    }
+    const gflops = (ms: number): number => (2 * n * n * n) / (ms * 1e6);
+    return {
+      benchmark: `matmul ${n}³`, unit: 'GFLOP/s', contender: tesseraLabel(pairing.tessera), tessera: gflops(tOurs),
+      peerName: peerLabel(pairing.peer), peer: gflops(tTheirs), ratio: tTheirs / tOurs,
+    };
+  } finally {
+    [ta, tb].forEach((t) => t.dispose());
+    [fa, fb].forEach((t) => t.dispose());
+  }
 }
 
 export interface TrainingData {
@@ -80,10 +106,35 @@ function buildTfjs(kind: ModelKind): tfl.Sequential {
   });
 }
 
-/** Training throughput (samples/s) of the same model on the same MNIST batches, Adam 1e-3. */
-export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, { warmup = 3, rounds = 2 } = {}): Promise<Row> {
-  await setBackend('cpu');
-  await tf.setBackend('cpu');
+/** Gives the TF.js model Tessera's current weights (same layer order and layouts: HWIO kernels, [in, out] dense). */
+function copyWeights(ours: Sequential, theirs: tfl.Sequential): void {
+  const ws = ours.getWeights();
+  const shapes = theirs.getWeights().map((w) => w.shape.join('x'));
+  if (ws.length !== shapes.length || ws.some((w, i) => w.shape.join('x') !== shapes[i])) {
+    throw new Error(`the models' weights differ: Tessera ${ws.map((w) => w.shape.join('x')).join(', ')}, TF.js ${shapes.join(', ')}`);
+  }
+  theirs.setWeights(ws.map((w) => tf.tensor(w.dataSync() as Float32Array, [...w.shape])));
+  ws.forEach((w) => w.dispose());
+}
+
+/** TF.js's wasm backend registers no Conv2DBackpropFilter (and some other gradient kernels). */
+function isUnsupported(e: unknown): boolean {
+  return /not (yet )?(implemented|registered|found)/i.test(String((e as Error)?.message ?? e));
+}
+
+export interface TrainingOptions {
+  warmup?: number;
+  rounds?: number;
+}
+
+/**
+ * Training throughput (samples/s) of the same model on the same MNIST batches, Adam 1e-3, each
+ * framework through its own trainOnBatch. Before timing, TF.js gets Tessera's initial weights and
+ * both train on the first batch: their losses must agree. Where the TF.js backend cannot train
+ * the model, the row says so and a second row compares with TF.js cpu instead.
+ */
+export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, pairing: Pairing, { warmup = 3, rounds = 2 }: TrainingOptions = {}): Promise<Row[]> {
+  await useTessera(pairing.tessera);
   const shape = kind === 'mlp' ? [784] : [28, 28, 1];
   const batches = Math.floor(data.n / batchSize);
   const batch = (i: number): { x: Float32Array; y: Float32Array } => {
@@ -93,43 +144,83 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
     for (let j = 0; j < batchSize; j++) y[j * 10 + data.labels[k * batchSize + j]!] = 1;
     return { x, y };
   };
+  const name = `${kind === 'mlp' ? 'MLP 784-128-10 training' : 'LeNet-5 training'} (batch ${batchSize})`;
+  const contender = tesseraLabel(pairing.tessera);
 
   const ours = buildTessera(kind);
   ours.compile({ optimizer: adam(1e-3), loss: 'categoricalCrossentropy' });
-  const theirs = buildTfjs(kind);
-  theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-
-  const runOurs = async (i: number): Promise<void> => {
+  const stepOurs = async (i: number): Promise<number> => {
     const { x, y } = batch(i);
     const [xt, yt] = [tensor(x, [batchSize, ...shape]), tensor(y, [batchSize, 10])];
-    await ours.trainOnBatch(xt, yt);
+    const logs = await ours.trainOnBatch(xt, yt);
     xt.dispose();
     yt.dispose();
+    return logs['loss']!;
   };
-  const runTheirs = async (i: number): Promise<void> => {
-    const { x, y } = batch(i);
-    const [xt, yt] = [tf.tensor(x, [batchSize, ...shape]), tf.tensor2d(y, [batchSize, 10])];
-    await theirs.trainOnBatch(xt, yt);
-    xt.dispose();
-    yt.dispose();
+
+  /** A TF.js model on `peer` with Tessera's weights, checked to see the same inputs and loss on the first batch. */
+  const peerModel = async (peer: 'cpu' | 'wasm'): Promise<{ theirs: tfl.Sequential; stepTheirs: (i: number) => Promise<number> }> => {
+    await useTfjs(peer);
+    const theirs = buildTfjs(kind);
+    theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+    copyWeights(ours, theirs);
+    const stepTheirs = async (i: number): Promise<number> => {
+      const { x, y } = batch(i);
+      const [xt, yt] = [tf.tensor(x, [batchSize, ...shape]), tf.tensor2d(y, [batchSize, 10])];
+      try {
+        if (i === 0) {
+          const xo = tensor(x, [batchSize, ...shape]);
+          assertSameInputs(name, xo.dataSync(), xt.dataSync());
+          xo.dispose();
+        }
+        return (await theirs.trainOnBatch(xt, yt)) as number;
+      } finally {
+        xt.dispose();
+        yt.dispose();
+      }
+    };
+    try {
+      const lossTheirs = await stepTheirs(0);
+      const lossOurs = await stepOurs(0);
+      const diff = Math.abs(lossOurs - lossTheirs) / Math.abs(lossTheirs);
+      if (!(diff <= AGREE)) throw new Error(`${name}: first-step losses differ between Tessera (${lossOurs}) and ${peerLabel(peer)} (${lossTheirs})`);
+    } catch (e) {
+      theirs.dispose();
+      throw e;
+    }
+    return { theirs, stepTheirs };
   };
-  const measure = async (run: (i: number) => Promise<void>): Promise<number> => {
-    for (let i = 0; i < warmup; i++) await run(i);
+
+  const rows: Row[] = [];
+  let peer = pairing.peer;
+  let model: Awaited<ReturnType<typeof peerModel>>;
+  try {
+    model = await peerModel(peer);
+  } catch (e) {
+    if (peer === 'cpu' || !isUnsupported(e)) throw e;
+    rows.push({ benchmark: name, unit: 'samples/s', contender, tessera: NaN, peerName: peerLabel(peer), peer: null, ratio: null, note: `not supported by ${peerLabel(peer)}`, detail: String((e as Error)?.message ?? e) });
+    peer = 'cpu';
+    model = await peerModel(peer);
+  }
+  const { theirs, stepTheirs } = model;
+  const measure = async (run: (i: number) => Promise<number>): Promise<number> => {
+    for (let i = 1; i <= warmup; i++) await run(i);
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await run(i + warmup);
+    for (let i = 1; i <= steps; i++) await run(i + warmup);
     return (steps * batchSize) / ((performance.now() - t0) / 1000);
   };
   // Interleave rounds so drift of the machine hits both alike; report the best round of each.
   let o = 0;
   let t = 0;
   for (let r = 0; r < rounds; r++) {
-    o = Math.max(o, await measure(runOurs));
-    t = Math.max(t, await measure(runTheirs));
+    o = Math.max(o, await measure(stepOurs));
+    t = Math.max(t, await measure(stepTheirs));
   }
   ours.dispose();
   theirs.dispose();
-  const name = kind === 'mlp' ? 'MLP 784-128-10 training' : 'LeNet-5 training';
-  return { benchmark: `${name} (batch ${batchSize})`, unit: 'samples/s', tessera: o, peer: t, peerName: 'tfjs cpu', ratio: o / t };
+  rows.forEach((row) => (row.tessera = o));
+  rows.push({ benchmark: name, unit: 'samples/s', contender, tessera: o, peerName: peerLabel(peer), peer: t, ratio: o / t, ...(peer !== pairing.peer ? { note: `instead of ${peerLabel(pairing.peer)}` } : {}) });
+  return rows;
 }
 
 export { Tensor };
