@@ -124,3 +124,86 @@ export function inferReshape(op: string, from: readonly number[], to: readonly n
   }
   return out;
 }
+
+/**
+ * Loop layout for a kernel that walks up to a few inputs broadcast into one output: output
+ * dimensions of size 1 are dropped and neighbours that every input walks the same way (all
+ * contiguous, or all broadcast) are merged, so same-shape and scalar operands become one flat row.
+ * For backends' elementwise kernels.
+ */
+export interface BroadcastLoops {
+  outShape: number[];
+  size: number;
+  /** Loop dimensions, outermost first (at least one); the last is the row the inner loop runs. */
+  dims: number[];
+  /** strides[k][d]: the step of input k along dims[d], 0 where it is broadcast. */
+  strides: number[][];
+}
+
+export function broadcastLoops(shapes: readonly (readonly number[])[]): BroadcastLoops {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const outShape = new Array<number>(rank);
+  for (let d = 0; d < rank; d++) {
+    let size = 1;
+    for (const s of shapes) {
+      const v = s[d - rank + s.length] ?? 1;
+      // A 0 against a 1 broadcasts to 0 (NumPy), so the 1 must not win.
+      if (v !== 1) size = v;
+    }
+    outShape[d] = size;
+  }
+  const inStrides = shapes.map((s) => stridesOf(s));
+  const dims: number[] = [];
+  const strides: number[][] = shapes.map(() => []);
+  for (let d = 0; d < rank; d++) {
+    const size = outShape[d]!;
+    if (size === 1) continue;
+    const step = shapes.map((s, k) => {
+      const i = d - rank + s.length;
+      return i < 0 || s[i] === 1 ? 0 : inStrides[k]![i]!;
+    });
+    const last = dims.length - 1;
+    if (last >= 0 && step.every((st, k) => strides[k]![last] === st * size)) {
+      dims[last] = dims[last]! * size;
+      step.forEach((st, k) => (strides[k]![last] = st));
+    } else {
+      dims.push(size);
+      step.forEach((st, k) => strides[k]!.push(st));
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    strides.forEach((s) => s.push(0));
+  }
+  return { outShape, size: sizeFromShape(outShape), dims, strides };
+}
+
+/**
+ * Loop layout for reducing `axes` of a contiguous tensor: size-1 dimensions dropped, neighbours
+ * that are both kept or both reduced merged (at least one dimension), with the output's stride
+ * along each (0 along reduced ones). For backends' reduction kernels.
+ */
+export function reduceLoops(shape: readonly number[], axes: readonly number[]): { dims: number[]; reduced: boolean[]; outStrides: number[] } {
+  const dims: number[] = [];
+  const reduced: boolean[] = [];
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const red = axes.includes(i);
+    if (dims.length > 0 && reduced[reduced.length - 1] === red) dims[dims.length - 1]! *= d;
+    else {
+      dims.push(d);
+      reduced.push(red);
+    }
+  });
+  if (dims.length === 0) {
+    dims.push(1);
+    reduced.push(true);
+  }
+  const outStrides = new Array<number>(dims.length);
+  let s = 1;
+  for (let d = dims.length - 1; d >= 0; d--) {
+    outStrides[d] = reduced[d] ? 0 : s;
+    if (!reduced[d]) s *= dims[d]!;
+  }
+  return { dims, reduced, outStrides };
+}

@@ -1,58 +1,8 @@
-import type { TypedArray } from '@tessera/core';
-import { contiguousStrides, sizeOf } from './kernel.js';
+import { broadcastLoops, type BroadcastLoops, type TypedArray } from '@tessera/core';
 
-/**
- * How up to three inputs broadcast into one output, reduced to the fewest loop dimensions:
- * output dimensions of size 1 are dropped and neighbours that every input walks through the same
- * way (all contiguous, or all broadcast) are merged. Same-shape and scalar operands thus become a
- * single dimension, i.e. one flat loop.
- */
-export interface BroadcastLayout {
-  outShape: number[];
-  size: number;
-  /** Loop dimensions, outermost first; the last one is the row that the inner loop runs. */
-  dims: number[];
-  /** strides[k][d]: the step of input k along dims[d], 0 where it is broadcast. */
-  strides: number[][];
-}
-
-export function broadcastLayout(shapes: readonly (readonly number[])[]): BroadcastLayout {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const outShape = new Array<number>(rank);
-  for (let d = 0; d < rank; d++) {
-    let size = 1;
-    for (const s of shapes) {
-      const v = s[d - rank + s.length] ?? 1;
-      // A 0 against a 1 broadcasts to 0 (NumPy), so the 1 must not win.
-      if (v !== 1) size = v;
-    }
-    outShape[d] = size;
-  }
-  const inStrides = shapes.map((s) => contiguousStrides(s));
-  const dims: number[] = [];
-  const strides: number[][] = shapes.map(() => []);
-  for (let d = 0; d < rank; d++) {
-    const size = outShape[d]!;
-    if (size === 1) continue;
-    const step = shapes.map((s, k) => {
-      const i = d - rank + s.length;
-      return i < 0 || s[i] === 1 ? 0 : inStrides[k]![i]!;
-    });
-    const last = dims.length - 1;
-    if (last >= 0 && step.every((st, k) => strides[k]![last] === st * size)) {
-      dims[last] = dims[last]! * size;
-      step.forEach((st, k) => (strides[k]![last] = st));
-    } else {
-      dims.push(size);
-      step.forEach((st, k) => strides[k]!.push(st));
-    }
-  }
-  if (dims.length === 0) {
-    dims.push(1);
-    strides.forEach((s) => s.push(0));
-  }
-  return { outShape, size: sizeOf(outShape), dims, strides };
-}
+/** The loop layout of a broadcasting kernel (core's `broadcastLoops`). */
+export type BroadcastLayout = BroadcastLoops;
+export const broadcastLayout = broadcastLoops;
 
 /**
  * The inner loop of an elementwise kernel: writes o[oi .. oi+n) from inputs walked from ia/ib/ic

@@ -1,4 +1,4 @@
-import type { REDUCE_KERNELS, TypedArray } from '@tessera/core';
+import { reduceLoops, type REDUCE_KERNELS, type TypedArray } from '@tessera/core';
 import type { CpuKernel, CpuKernelFn } from './kernel.js';
 import { sizeOf } from './kernel.js';
 
@@ -78,28 +78,7 @@ const REDUCERS: Record<(typeof REDUCE_KERNELS)[number], { float: Reducer; int: R
  */
 function reduceInto(r: Reducer, x: TypedArray, shape: readonly number[], axes: readonly number[], acc: Float64Array): void {
   if (x.length === 0) return;
-  const dims: number[] = [];
-  const reduced: boolean[] = [];
-  shape.forEach((d, i) => {
-    if (d === 1) return;
-    const red = axes.includes(i);
-    if (dims.length > 0 && reduced[reduced.length - 1] === red) dims[dims.length - 1]! *= d;
-    else {
-      dims.push(d);
-      reduced.push(red);
-    }
-  });
-  if (dims.length === 0) {
-    dims.push(1);
-    reduced.push(true);
-  }
-  // Output strides of the merged dimensions: 0 along reduced ones.
-  const outStrides = new Array<number>(dims.length);
-  let s = 1;
-  for (let d = dims.length - 1; d >= 0; d--) {
-    outStrides[d] = reduced[d] ? 0 : s;
-    if (!reduced[d]) s *= dims[d]!;
-  }
+  const { dims, reduced, outStrides } = reduceLoops(shape, axes);
   const last = dims.length - 1;
   const n = dims[last]!;
   const innerReduced = reduced[last]!;

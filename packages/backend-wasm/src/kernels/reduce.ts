@@ -1,4 +1,4 @@
-import { type REDUCE_KERNELS } from '@tessera/core';
+import { reduceLoops, type REDUCE_KERNELS } from '@tessera/core';
 import { dtypeCode } from '../backend.js';
 import * as op from '../opcodes.js';
 import type { WasmKernel, WasmKernelFn } from './kernel.js';
@@ -19,27 +19,7 @@ const CODES: Record<(typeof REDUCE_KERNELS)[number], number> = {
  * reduced) and zeroed counters.
  */
 function reduceLayout(shape: readonly number[], axes: readonly number[]): { nd: number; words: number[] } {
-  const dims: number[] = [];
-  const reduced: boolean[] = [];
-  shape.forEach((d, i) => {
-    if (d === 1) return;
-    const red = axes.includes(i);
-    if (dims.length > 0 && reduced[reduced.length - 1] === red) dims[dims.length - 1]! *= d;
-    else {
-      dims.push(d);
-      reduced.push(red);
-    }
-  });
-  if (dims.length === 0) {
-    dims.push(1);
-    reduced.push(true);
-  }
-  const outStrides = new Array<number>(dims.length);
-  let s = 1;
-  for (let d = dims.length - 1; d >= 0; d--) {
-    outStrides[d] = reduced[d] ? 0 : s;
-    if (!reduced[d]) s *= dims[d]!;
-  }
+  const { dims, outStrides } = reduceLoops(shape, axes);
   return { nd: dims.length, words: [...dims, ...outStrides, ...new Array<number>(dims.length).fill(0)] };
 }
 
