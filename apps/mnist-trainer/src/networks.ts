@@ -106,9 +106,9 @@ export const RECIPES: Record<ModelName, Recipe> = {
     description: 'CNN conv 32@3x3 → maxpool → conv 64@3x3 → maxpool (same padding) → dense 128 → 10',
     optimizer: 'adam',
     lr: 1e-3,
-    lrDecay: 1,
+    lrDecay: 0.8,
     batchSize: 64,
-    epochs: 4,
+    epochs: 6,
     input: 'image',
     standardize: false,
     build: (stats) => {
