@@ -1,4 +1,4 @@
-import { fmtShape, opError } from './errors.js';
+import { TesseraError, fmtShape, opError } from './errors.js';
 
 export type Shape = number[];
 
@@ -206,4 +206,25 @@ export function reduceLoops(shape: readonly number[], axes: readonly number[]): 
     if (!reduced[d]) s *= dims[d]!;
   }
   return { dims, reduced, outStrides };
+}
+
+/**
+ * The Gather kernel's index check, for backends: throws naming the first index outside
+ * [0, xShape[axis]) and where it is. The indices are `indices[offset ..]`, as many as
+ * `indicesShape` holds (so a view into a backend's heap works without a copy).
+ */
+export function checkGatherIndices(
+  indices: ArrayLike<number>, indicesShape: readonly number[], xShape: readonly number[], axis: number, offset = 0,
+): void {
+  const d = xShape[axis]!;
+  const length = sizeFromShape(indicesShape);
+  for (let j = 0; j < length; j++) {
+    const v = indices[offset + j]!;
+    if (!(v >= 0 && v < d)) {
+      const valid = d > 0 ? `the valid range is [0, ${d - 1}]` : 'the axis is empty, so no index is valid';
+      throw new TesseraError(
+        `Gather: index ${v} (at flat position ${j} of indices ${fmtShape(indicesShape)}) is out of range for axis ${axis} of x ${fmtShape(xShape)}: ${valid}`,
+      );
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { TesseraError, fmtShape, type DataType, type TypedArray } from '@tessera/core';
+import { checkGatherIndices, type DataType, type TypedArray } from '@tessera/core';
 import type { CpuKernel, CpuKernelFn } from './kernel.js';
 import { contiguousStrides, copyRun, sizeOf } from './kernel.js';
 
@@ -177,15 +177,7 @@ const gatherKernel: CpuKernelFn<{ axis: number }> = ({ inputs: [xInfo, idxInfo],
   const indices = backend.data(idxInfo!.dataId);
   const inShape = xInfo!.shape;
   const d = inShape[axis]!;
-  for (let j = 0; j < indices.length; j++) {
-    const v = indices[j]!;
-    if (!(v >= 0 && v < d)) {
-      const valid = d > 0 ? `the valid range is [0, ${d - 1}]` : 'the axis is empty, so no index is valid';
-      throw new TesseraError(
-        `Gather: index ${v} (at flat position ${j} of indices ${fmtShape(idxInfo!.shape)}) is out of range for axis ${axis} of x ${fmtShape(inShape)}: ${valid}`,
-      );
-    }
-  }
+  checkGatherIndices(indices, idxInfo!.shape, inShape, axis);
   const shape = [...inShape.slice(0, axis), ...idxInfo!.shape, ...inShape.slice(axis + 1)];
   const out = backend.alloc(xInfo!.dtype, sizeOf(shape));
   const outer = sizeOf(inShape.slice(0, axis));

@@ -1,4 +1,4 @@
-import { TesseraError, fmtShape, type DataType, type TensorInfo } from '@tessera/core';
+import { checkGatherIndices, type DataType, type TensorInfo } from '@tessera/core';
 import { bytesPerValue, dtypeCode, type WasmBackend } from '../backend.js';
 import type { WasmKernel, WasmKernelFn } from './kernel.js';
 import { contiguousStrides, sizeOf } from './kernel.js';
@@ -118,15 +118,7 @@ const gatherKernel: WasmKernelFn<{ axis: number }> = ({ inputs: [x, indices], at
   const k = sizeOf(indices!.shape);
   const i32 = backend.i32();
   const base = backend.ptr(indices!) >>> 2;
-  for (let j = 0; j < k; j++) {
-    const v = i32[base + j]!;
-    if (!(v >= 0 && v < d)) {
-      const valid = d > 0 ? `the valid range is [0, ${d - 1}]` : 'the axis is empty, so no index is valid';
-      throw new TesseraError(
-        `Gather: index ${v} (at flat position ${j} of indices ${fmtShape(indices!.shape)}) is out of range for axis ${axis} of x ${fmtShape(inShape)}: ${valid}`,
-      );
-    }
-  }
+  checkGatherIndices(i32, indices!.shape, inShape, axis, base);
   const shape = [...inShape.slice(0, axis), ...indices!.shape, ...inShape.slice(axis + 1)];
   const out = backend.empty(shape, x!.dtype);
   const outer = sizeOf(inShape.slice(0, axis));

@@ -1,4 +1,4 @@
-import { TesseraError, fmtShape, type TensorInfo } from '@tessera/core';
+import { checkGatherIndices, fmtShape, type TensorInfo } from '@tessera/core';
 import { groupsFor, type GPUData, type WebGPUBackend } from '../backend.js';
 import { WG, bindings, flatMain, wgslType } from '../wgsl.js';
 import type { WebGPUKernel, WebGPUKernelFn } from './kernel.js';
@@ -178,17 +178,7 @@ const gatherKernel: WebGPUKernelFn<{ axis: number }> = ({ inputs: [x, idx], attr
   const d = inShape[axis]!;
   const indices = backend.data(idx!);
   const host = indices.host;
-  if (host) {
-    for (let j = 0; j < host.length; j++) {
-      const v = host[j]!;
-      if (!(v >= 0 && v < d)) {
-        const valid = d > 0 ? `the valid range is [0, ${d - 1}]` : 'the axis is empty, so no index is valid';
-        throw new TesseraError(
-          `Gather: index ${v} (at flat position ${j} of indices ${fmtShape(idx!.shape)}) is out of range for axis ${axis} of x ${fmtShape(inShape)}: ${valid}`,
-        );
-      }
-    }
-  }
+  if (host) checkGatherIndices(host, idx!.shape, inShape, axis);
   const shape = [...inShape.slice(0, axis), ...idx!.shape, ...inShape.slice(axis + 1)];
   const out = backend.output(shape, x!.dtype);
   const n = sizeOf(shape);
