@@ -192,5 +192,5 @@ describe('Fashion-MNIST from the fashion-mnist package', () => {
     const small = await loadFashionMnist({ limit: { train: 30, test: 20 } });
     expect(small.train.images).toEqual(f.train.images.subarray(0, 30 * 784));
     expect(labelCounts(small.test.labels, 10)).toEqual(new Array(10).fill(2));
-  });
+  }, 180_000); // ~3 s alone; parsing 150 MB of JSON twice slows down a lot when CI runs every package at once
 });
