@@ -53,20 +53,24 @@ ${flatMain(
   if (at < 0) { Y[i] = -inf_(); } else { Y[i] = X0[at]; }`,
 )}`;
 
-// inputs [dy, x]
-const MAX_POOL_GRAD = `${bindings('f32', ['f32', 'f32'])}
-${WINDOW.replaceAll('XM[j]', 'X1[j]')}
-${flatMain(
-  WG,
-  `${NHWC('iy', 'ix')}
-  let sh = P[8];
+// The output windows [oy0, oy1] × [ox0, ox1] that cover input pixel (iy, ix): shared by both
+// pooling gradients, which gather over them instead of scattering.
+const COVERING_WINDOWS = `  let sh = P[8];
   let sw = P[9];
   let lo_y = iy + P[10] - P[6] + 1;
   let lo_x = ix + P[11] - P[7] + 1;
   let oy0 = select(0, (lo_y + sh - 1) / sh, lo_y > 0);
   let ox0 = select(0, (lo_x + sw - 1) / sw, lo_x > 0);
   let oy1 = min(P[4] - 1, (iy + P[10]) / sh);
-  let ox1 = min(P[5] - 1, (ix + P[11]) / sw);
+  let ox1 = min(P[5] - 1, (ix + P[11]) / sw);`;
+
+// inputs [dy, x]
+const MAX_POOL_GRAD = `${bindings('f32', ['f32', 'f32'])}
+${WINDOW.replaceAll('XM[j]', 'X1[j]')}
+${flatMain(
+  WG,
+  `${NHWC('iy', 'ix')}
+${COVERING_WINDOWS}
   var acc = 0.0;
   for (var oy = oy0; oy <= oy1; oy = oy + 1) {
     for (var ox = ox0; ox <= ox1; ox = ox + 1) {
@@ -96,14 +100,7 @@ ${WINDOW.slice(0, WINDOW.indexOf('// Flat'))}
 ${flatMain(
   WG,
   `${NHWC('iy', 'ix')}
-  let sh = P[8];
-  let sw = P[9];
-  let lo_y = iy + P[10] - P[6] + 1;
-  let lo_x = ix + P[11] - P[7] + 1;
-  let oy0 = select(0, (lo_y + sh - 1) / sh, lo_y > 0);
-  let ox0 = select(0, (lo_x + sw - 1) / sw, lo_x > 0);
-  let oy1 = min(P[4] - 1, (iy + P[10]) / sh);
-  let ox1 = min(P[5] - 1, (ix + P[11]) / sw);
+${COVERING_WINDOWS}
   var acc = 0.0;
   for (var oy = oy0; oy <= oy1; oy = oy + 1) {
     for (var ox = ox0; ox <= ox1; ox = ox + 1) {
