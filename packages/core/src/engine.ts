@@ -35,6 +35,8 @@ export interface MemoryInfo {
   numDataBuffers: number;
   /** Bytes of live buffers, counted by the engine. */
   numBytes: number;
+  /** The most `numBytes` has been since the engine started or `resetPeakMemory()` was last called. */
+  peakBytes: number;
   /** What the active backend reports of itself. */
   backend: Record<string, unknown>;
 }
@@ -62,6 +64,7 @@ export class Engine {
   numTensors = 0;
   numDataBuffers = 0;
   numBytes = 0;
+  peakBytes = 0;
   private profiling: ProfileEntry[] | null = null;
   private liveVariables = new Map<string, Tensor>();
 
@@ -216,6 +219,7 @@ export class Engine {
     const bytes = sizeFromShape(shape) * bytesPerElement(dtype);
     this.numDataBuffers++;
     this.numBytes += bytes;
+    if (this.numBytes > this.peakBytes) this.peakBytes = this.numBytes;
     return { backend, dataId, refs: 0, bytes };
   }
 
@@ -419,7 +423,14 @@ export class Engine {
     } catch {
       backendInfo = {};
     }
-    return { numTensors: this.numTensors, numDataBuffers: this.numDataBuffers, numBytes: this.numBytes, backend: backendInfo };
+    return { numTensors: this.numTensors, numDataBuffers: this.numDataBuffers, numBytes: this.numBytes, peakBytes: this.peakBytes, backend: backendInfo };
+  }
+
+  /** Starts a new peak: `memory().peakBytes` becomes the bytes live now. Returns the old peak. */
+  resetPeakMemory(): number {
+    const old = this.peakBytes;
+    this.peakBytes = this.numBytes;
+    return old;
   }
 
   /** Runs fn and returns the kernels it ran with their wall times (sync part only). */

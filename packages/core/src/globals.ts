@@ -57,6 +57,14 @@ export function memory(): MemoryInfo {
   return ENGINE.memory();
 }
 
+/**
+ * Starts measuring a new peak of tensor memory: `memory().peakBytes` is reset to the bytes live now
+ * and from then on records the most bytes live at once. Returns the previous peak.
+ */
+export function resetPeakMemory(): number {
+  return ENGINE.resetPeakMemory();
+}
+
 export function registerBackend(factory: BackendFactory): void {
   ENGINE.registerBackend(factory);
 }

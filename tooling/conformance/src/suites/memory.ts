@@ -1,6 +1,6 @@
 import {
   add, clone, conv2d, dispose, gelu, keep, logSoftmax, logSumExp, matmul, mean, memory, moments, mul, randomNormal, reshape,
-  softmax, softmaxCrossEntropy, square, sub, sum, tensor, tidy, transpose, variable, type Tensor,
+  resetPeakMemory, softmax, softmaxCrossEntropy, square, sub, sum, tensor, tidy, transpose, variable, type Tensor,
 } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { counts, expectCounts, type SuiteContext } from '../harness.js';
@@ -151,6 +151,25 @@ export function memorySuite(ctx: SuiteContext): void {
       expect(memory().numBytes - start.numBytes).toBe(12 + 8 + 5);
       dispose([f, i, b]);
       expectCounts(counts(), start, 'numBytes');
+    });
+
+    it('peakBytes records the most bytes live at once since resetPeakMemory', () => {
+      const base = memory().numBytes;
+      resetPeakMemory();
+      expect(memory().peakBytes).toBe(base);
+      const r = tidy(() => {
+        const a = tensor(Float32Array.from({ length: 1000 }, (_, i) => i)); // 4,000 bytes
+        const b = mul(a, 2); // 4,000
+        return sum(b); // 4; a and b are freed on return
+      });
+      expect(memory().numBytes).toBe(base + 4);
+      // a and b were live together (plus small scalars, depending on how the backend composes sum).
+      const peak = memory().peakBytes;
+      expect(peak).toBeGreaterThanOrEqual(base + 8004);
+      expect(peak).toBeLessThan(base + 8100);
+      r.dispose();
+      expect(resetPeakMemory()).toBe(peak);
+      expect(memory().peakBytes).toBe(base);
     });
 
     it("the backend's own byte count returns to its start", () => {
