@@ -13,7 +13,14 @@ import { renderReport } from './report.js';
 export async function selectBackend(name: BackendName | undefined): Promise<string> {
   if (name && name !== 'cpu') {
     try {
-      await import(/* @vite-ignore */ `@tessera/backend-${name}`);
+      if (name === 'webgpu') {
+        // Node reaches WebGPU through Dawn; with no Vulkan driver installed, SwiftShader (CPU) stands in.
+        const webgpu = await import('@tessera/backend-webgpu/node');
+        const icd = webgpu.useSwiftShaderIfNoVulkanDriver();
+        if (icd) console.log(`webgpu: no Vulkan driver installed; using SwiftShader (a CPU implementation, slow) from ${icd}`);
+      } else {
+        await import(/* @vite-ignore */ `@tessera/backend-${name}`);
+      }
     } catch (e) {
       throw new Error(`backend '${name}' is not available here: the package @tessera/backend-${name} could not be loaded (${(e as Error).message.split('\n')[0]})`);
     }

@@ -1,13 +1,11 @@
 // float32 matmul throughput, WebGPU (Dawn; SwiftShader when no GPU) against the cpu backend, in one
 // process, on square n×n×n products. Run: pnpm --filter @tessera/backend-webgpu bench
 // (tsx --conditions=source bench/matmul.ts). Times include submitting and awaiting the result.
-import { existsSync } from 'node:fs';
 import { matmul, randomNormal, setBackend, type Tensor } from '@tessera/core';
 import '@tessera/backend-cpu';
-import '../src/node.js';
+import { useSwiftShaderIfNoVulkanDriver } from '../src/node.js';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+useSwiftShaderIfNoVulkanDriver();
 
 async function bench(backend: string, n: number): Promise<number> {
   if (!(await setBackend(backend))) throw new Error(`backend '${backend}' is unavailable`);

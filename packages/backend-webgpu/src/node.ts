@@ -1,6 +1,6 @@
 // Node entry: WebGPU through Dawn (the `webgpu` npm package). Browser bundles import the main
 // entry only, which never touches this file.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { create, globals } from 'webgpu';
@@ -40,6 +40,29 @@ export function preloadVulkanLoader(): string | null {
     // "Module did not self-register" is expected.
   }
   return loader;
+}
+
+/** Where Debian's `chromium` package puts SwiftShader's Vulkan ICD (a CPU implementation of Vulkan). */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const VULKAN_ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+/**
+ * Points `VK_ICD_FILENAMES` at SwiftShader when it is unset, no Vulkan driver is installed (no ICD
+ * file in the standard folders) and SwiftShader is (see `SWIFTSHADER_ICD`). WebGPU then runs, slowly,
+ * on the CPU instead of finding no adapter. Returns the ICD it chose, or null when it changed nothing.
+ */
+export function useSwiftShaderIfNoVulkanDriver(icd = SWIFTSHADER_ICD): string | null {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return null;
+  const installed = VULKAN_ICD_DIRS.some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+  if (installed || !existsSync(icd)) return null;
+  process.env.VK_ICD_FILENAMES = icd;
+  return icd;
 }
 
 /** Dawn's GPU object, with the WebGPU globals (GPUBufferUsage, …) installed where missing. */

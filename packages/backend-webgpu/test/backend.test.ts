@@ -203,3 +203,37 @@ describe('webgpu errors', () => {
     await expect(WebGPUBackend.create({ gpu })).rejects.toThrow('webgpu: requestAdapter() returned null');
   });
 });
+
+describe('useSwiftShaderIfNoVulkanDriver', () => {
+  it('sets VK_ICD_FILENAMES only when it is unset, no driver is installed and the ICD exists', async () => {
+    const { mkdtempSync, writeFileSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { useSwiftShaderIfNoVulkanDriver } = await import('../src/node.js');
+    const saved = { icd: process.env.VK_ICD_FILENAMES, drivers: process.env.VK_DRIVER_FILES };
+    const icd = join(mkdtempSync(join(tmpdir(), 'tessera-icd-')), 'icd.json');
+    writeFileSync(icd, '{}');
+    try {
+      process.env.VK_ICD_FILENAMES = '/somewhere/else.json';
+      expect(useSwiftShaderIfNoVulkanDriver(icd)).toBeNull();
+      expect(process.env.VK_ICD_FILENAMES).toBe('/somewhere/else.json');
+      delete process.env.VK_ICD_FILENAMES;
+      delete process.env.VK_DRIVER_FILES;
+      expect(useSwiftShaderIfNoVulkanDriver(icd + '.missing')).toBeNull();
+      expect(process.env.VK_ICD_FILENAMES).toBeUndefined();
+      const driverInstalled = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'].some((d) => {
+        try {
+          return readdirSync(d).some((f) => f.endsWith('.json'));
+        } catch {
+          return false;
+        }
+      });
+      expect(useSwiftShaderIfNoVulkanDriver(icd)).toBe(driverInstalled ? null : icd);
+      expect(process.env.VK_ICD_FILENAMES).toBe(driverInstalled ? undefined : icd);
+    } finally {
+      if (saved.icd === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = saved.icd;
+      if (saved.drivers !== undefined) process.env.VK_DRIVER_FILES = saved.drivers;
+    }
+  });
+});
