@@ -43,23 +43,56 @@ export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): 
 
 export interface Row {
   benchmark: string;
+  /** GFLOP/s, GB/s, samples/s (higher is better); ms, MB (lower is better). */
   unit: string;
-  /** The Tessera backend measured: 'cpu', 'wasm 1T', 'wasm 2T' (threads). */
+  /** The Tessera backend measured: 'cpu', 'wasm 1T', 'wasm 2T' (threads), 'webgpu'. */
   contender: string;
   tessera: number;
   /** The TF.js backend it was measured against, in the same process. */
   peerName: string;
   /** null when the peer cannot run the benchmark (`note` says why). */
   peer: number | null;
-  /** tessera / peer for throughput units (higher is better for Tessera); null without a peer number. */
+  /**
+   * How many times better Tessera does: tessera / peer for throughputs, peer / tessera for times
+   * and memory; above 1 means Tessera wins. null without a peer number.
+   */
   ratio: number | null;
   note?: string;
   /** More about a missing peer number: the error the peer raised. */
   detail?: string;
 }
 
+/** Units where a smaller number is better. */
+export const LOWER_IS_BETTER = new Set(['ms', 'MB']);
+
+/** The row's ratio: above 1 when Tessera is better, whichever way the unit counts. */
+export function ratioOf(unit: string, tessera: number, peer: number): number {
+  return LOWER_IS_BETTER.has(unit) ? peer / tessera : tessera / peer;
+}
+
+/** A row of both numbers (ratio computed from the unit). */
+export function row(benchmark: string, unit: string, contender: string, tessera: number, peerName: string, peer: number, extra: Partial<Row> = {}): Row {
+  return { benchmark, unit, contender, tessera, peerName, peer, ratio: ratioOf(unit, tessera, peer), ...extra };
+}
+
+/**
+ * Times two contenders in alternating rounds (so drift of the machine hits both alike) and returns
+ * each one's best round median, in ms per run.
+ */
+export async function duel(ours: () => Promise<unknown>, theirs: () => Promise<unknown>, o: TimeOptions & { rounds?: number }): Promise<{ ours: number; theirs: number }> {
+  const { rounds = 2, minMs = 500, ...rest } = o;
+  const time = { ...rest, minMs: minMs / rounds };
+  let a = Infinity;
+  let b = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    a = Math.min(a, (await timeIt(ours, time)).median);
+    b = Math.min(b, (await timeIt(theirs, time)).median);
+  }
+  return { ours: a, theirs: b };
+}
+
 export function formatTable(rows: Row[]): string {
-  const head = ['benchmark', 'Tessera', 'TF.js', 'ratio'];
+  const head = ['benchmark', 'Tessera', 'TF.js', 'Tessera better by'];
   const body = rows.map((r) => [
     r.benchmark,
     `${fmt(r.tessera)} ${r.unit} (${r.contender})`,

@@ -1,23 +1,23 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { probeTfjsWasmThreads } from './contenders.js';
 import { formatTable } from './harness.js';
+import { FULL, QUICK, parseArgs, writeOutputs } from './output.js';
 import { runBench } from './run.js';
 
-const full = process.argv.includes('--full');
-const outIdx = process.argv.indexOf('--out');
-const out = outIdx >= 0 ? process.argv[outIdx + 1]! : 'out/bench';
-
-const report = await runBench(
-  full
-    ? { matmulSizes: [128, 256, 512, 1024], mlpSteps: 200, lenetSteps: 40, minMs: 2000 }
-    : { matmulSizes: [128, 256, 512, 1024], mlpSteps: 60, lenetSteps: 10, minMs: 500 },
-);
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
+const command = ['pnpm bench', ...process.argv.slice(2).filter((a) => a !== '--')].join(' ');
+const preset = args.full ? FULL : QUICK;
+const report = await runBench({ ...preset, ...(args.backends ? { backends: args.backends } : {}), sweep: args.sweep ? preset.sweep : null });
 if (report.tfjsWasm) report.tfjsWasm.threadedBuild = await probeTfjsWasmThreads();
 
 const load = (l: number[]): string => l.map((v) => v.toFixed(2)).join(' ');
-console.log(`\n${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}`);
+console.log(`\n${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}; ${Math.round(report.seconds)} s`);
 console.log(`load average (1/5/15 min): ${load(report.loadAverage.start)} at the start, ${load(report.loadAverage.end)} at the end`);
 const w = report.tfjsWasm;
 if (w) {
@@ -27,7 +27,9 @@ if (w) {
       `${w.threadedBuild?.ok ? 'works' : 'fails'} (${w.threadedBuild?.detail}), so only the single-threaded build is measured`,
   );
 }
+if (report.webgpu) console.log(report.webgpu.ok ? `webgpu adapter: ${report.webgpu.adapter} (TF.js: ${report.webgpu.tfjsAdapter})` : `webgpu left out: ${report.webgpu.detail}`);
 console.log(`\n${formatTable(report.rows)}`);
-await mkdir(out, { recursive: true });
-await writeFile(join(out, 'results.json'), JSON.stringify(report, null, 1));
-console.log(`\nwrote ${join(out, 'results.json')}`);
+const { files } = await writeOutputs(report, args.out, command);
+console.log(`\nwrote ${files.join(', ')}`);
+// Dawn keeps the event loop alive.
+process.exit(0);

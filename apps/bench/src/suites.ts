@@ -1,226 +1,260 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { Random, matmul, setSeed, tensor, tidy, type Tensor } from '@tessera/core';
-import { Conv2D, Dense, Flatten, MaxPooling2D } from '@tessera/layers';
-import { Sequential } from '@tessera/models';
-import { adam } from '@tessera/optimizers';
+import { grads, valueAndGrad } from '@tessera/autograd';
+import { Random, add, conv2d, matmul, mean, slice, softmaxCrossEntropy, sum, tensor, tidy, type Tensor } from '@tessera/core';
 import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing } from './contenders.js';
-import { relativeDifference, timeIt, type Row } from './harness.js';
+import { duel, relativeDifference, row, timeIt, type Row } from './harness.js';
 
 /** Largest relative difference allowed between Tessera's and TF.js's results before timing. */
-const AGREE = 1e-4;
+export const AGREE = 1e-4;
 
-function randomArray(n: number, seed: number): Float32Array {
+export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const r = new Random(seed);
-  return Float32Array.from({ length: n }, () => r.uniform(-1, 1));
+  return Float32Array.from({ length: n }, () => scale * r.uniform(-1, 1));
 }
 
-function assertSameInputs(what: string, ours: ArrayLike<number>, theirs: ArrayLike<number>): void {
+export function assertSameInputs(what: string, ours: ArrayLike<number>, theirs: ArrayLike<number>): void {
   if (relativeDifference(ours, theirs) !== 0) throw new Error(`${what}: the inputs Tessera and TF.js hold differ`);
 }
 
-export interface MatmulOptions {
+/** Concatenates what both frameworks computed, to compare them in one go. */
+function joined(parts: ArrayLike<number>[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p as ArrayLike<number>, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export interface OpOptions {
   minMs: number;
   /** Interleaved timing rounds per contender (default 2); the best round's median is reported. */
   rounds?: number;
 }
 
-/** n×n×n float32 matmul: GFLOP/s of both, after checking they hold the same inputs and agree. */
-export async function matmulBench(n: number, pairing: Pairing, { minMs, rounds = 2 }: MatmulOptions): Promise<Row> {
-  await useTessera(pairing.tessera);
-  await useTfjs(pairing.peer);
-  const a = randomArray(n * n, 1);
-  const b = randomArray(n * n, 2);
-  const ta = tensor(a, [n, n]);
-  const tb = tensor(b, [n, n]);
-  const fa = tf.tensor2d(a, [n, n]);
-  const fb = tf.tensor2d(b, [n, n]);
-  try {
-    assertSameInputs(`matmul ${n}`, ta.dataSync(), fa.dataSync());
-    assertSameInputs(`matmul ${n}`, tb.dataSync(), fb.dataSync());
-    const ours = (): unknown => tidy(() => matmul(ta, tb).dataSync());
-    const theirs = (): unknown => tf.tidy(() => tf.matMul(fa, fb).dataSync());
-    const diff = relativeDifference(ours() as Float32Array, theirs() as Float32Array);
-    if (diff > AGREE) throw new Error(`matmul ${n}: results differ between Tessera and TF.js (relative ${diff})`);
-    // Interleave rounds so drift of the machine hits both alike.
-    let tOurs = Infinity;
-    let tTheirs = Infinity;
-    const time = { minMs: minMs / rounds, minRepeats: 3 };
-    for (let r = 0; r < rounds; r++) {
-      tOurs = Math.min(tOurs, (await timeIt(ours, time)).median);
-      tTheirs = Math.min(tTheirs, (await timeIt(theirs, time)).median);
-    }
-    const gflops = (ms: number): number => (2 * n * n * n) / (ms * 1e6);
-    return {
-      benchmark: `matmul ${n}³`, unit: 'GFLOP/s', contender: tesseraLabel(pairing.tessera), tessera: gflops(tOurs),
-      peerName: peerLabel(pairing.peer), peer: gflops(tTheirs), ratio: tTheirs / tOurs,
-    };
-  } finally {
-    [ta, tb].forEach((t) => t.dispose());
-    [fa, fb].forEach((t) => t.dispose());
+/** A Tessera tensor and a TF.js tensor made from the same values, checked to hold them. */
+interface Twin {
+  ours: Tensor;
+  theirs: tf.Tensor;
+}
+
+async function twin(what: string, values: Float32Array, shape: number[]): Promise<Twin> {
+  const t: Twin = { ours: tensor(values, shape), theirs: tf.tensor(values, shape) };
+  assertSameInputs(what, await t.ours.data(), await t.theirs.data());
+  return t;
+}
+
+function disposeTwins(ts: Twin[]): void {
+  for (const t of ts) {
+    t.ours.dispose();
+    t.theirs.dispose();
   }
-}
-
-export interface TrainingData {
-  images: Float32Array;
-  labels: Int32Array;
-  n: number;
-}
-
-type ModelKind = 'mlp' | 'lenet5';
-
-function buildTessera(kind: ModelKind): Sequential {
-  setSeed(1);
-  if (kind === 'mlp') {
-    return new Sequential({ layers: [new Dense({ units: 128, activation: 'relu', inputShape: [784] }), new Dense({ units: 10, activation: 'softmax' })] });
-  }
-  return new Sequential({
-    layers: [
-      new Conv2D({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Conv2D({ filters: 16, kernelSize: 3, activation: 'relu' }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 120, activation: 'relu' }),
-      new Dense({ units: 84, activation: 'relu' }),
-      new Dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
-
-function buildTfjs(kind: ModelKind): tfl.Sequential {
-  if (kind === 'mlp') {
-    return tfl.sequential({ layers: [tfl.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 10, activation: 'softmax' })] });
-  }
-  return tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
-      tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.flatten(),
-      tfl.layers.dense({ units: 120, activation: 'relu' }),
-      tfl.layers.dense({ units: 84, activation: 'relu' }),
-      tfl.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
-
-/** Gives the TF.js model Tessera's current weights (same layer order and layouts: HWIO kernels, [in, out] dense). */
-function copyWeights(ours: Sequential, theirs: tfl.Sequential): void {
-  const ws = ours.getWeights();
-  const shapes = theirs.getWeights().map((w) => w.shape.join('x'));
-  if (ws.length !== shapes.length || ws.some((w, i) => w.shape.join('x') !== shapes[i])) {
-    throw new Error(`the models' weights differ: Tessera ${ws.map((w) => w.shape.join('x')).join(', ')}, TF.js ${shapes.join(', ')}`);
-  }
-  theirs.setWeights(ws.map((w) => tf.tensor(w.dataSync() as Float32Array, [...w.shape])));
-  ws.forEach((w) => w.dispose());
-}
-
-/** TF.js's wasm backend registers no Conv2DBackpropFilter (and some other gradient kernels). */
-function isUnsupported(e: unknown): boolean {
-  return /not (yet )?(implemented|registered|found)/i.test(String((e as Error)?.message ?? e));
-}
-
-export interface TrainingOptions {
-  warmup?: number;
-  rounds?: number;
 }
 
 /**
- * Training throughput (samples/s) of the same model on the same MNIST batches, Adam 1e-3, each
- * framework through its own trainOnBatch. Before timing, TF.js gets Tessera's initial weights and
- * both train on the first batch: their losses must agree. Where the TF.js backend cannot train
- * the model, the row says so and a second row compares with TF.js cpu instead.
+ * The common shape of an op benchmark: both sides compute (and read back) their result once, the
+ * results must agree within `AGREE`, then both are timed in alternating rounds. `work` turns ms per
+ * run into the row's unit.
  */
-export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, pairing: Pairing, { warmup = 3, rounds = 2 }: TrainingOptions = {}): Promise<Row[]> {
-  await useTessera(pairing.tessera);
-  const shape = kind === 'mlp' ? [784] : [28, 28, 1];
-  const batches = Math.floor(data.n / batchSize);
-  const batch = (i: number): { x: Float32Array; y: Float32Array } => {
-    const k = i % batches;
-    const x = data.images.subarray(k * batchSize * 784, (k + 1) * batchSize * 784);
-    const y = new Float32Array(batchSize * 10);
-    for (let j = 0; j < batchSize; j++) y[j * 10 + data.labels[k * batchSize + j]!] = 1;
-    return { x, y };
-  };
-  const name = `${kind === 'mlp' ? 'MLP 784-128-10 training' : 'LeNet-5 training'} (batch ${batchSize})`;
+async function compareOp(
+  name: string,
+  unit: string,
+  pairing: Pairing,
+  ours: () => Promise<ArrayLike<number>[]>,
+  theirs: () => Promise<ArrayLike<number>[]>,
+  toUnit: (ms: number) => number,
+  o: OpOptions,
+  tolerance = AGREE,
+): Promise<Row> {
   const contender = tesseraLabel(pairing.tessera);
-
-  const ours = buildTessera(kind);
-  ours.compile({ optimizer: adam(1e-3), loss: 'categoricalCrossentropy' });
-  const stepOurs = async (i: number): Promise<number> => {
-    const { x, y } = batch(i);
-    const [xt, yt] = [tensor(x, [batchSize, ...shape]), tensor(y, [batchSize, 10])];
-    const logs = await ours.trainOnBatch(xt, yt);
-    xt.dispose();
-    yt.dispose();
-    return logs['loss']!;
-  };
-
-  /** A TF.js model on `peer` with Tessera's weights, checked to see the same inputs and loss on the first batch. */
-  const peerModel = async (peer: 'cpu' | 'wasm'): Promise<{ theirs: tfl.Sequential; stepTheirs: (i: number) => Promise<number> }> => {
-    await useTfjs(peer);
-    const theirs = buildTfjs(kind);
-    theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-    copyWeights(ours, theirs);
-    const stepTheirs = async (i: number): Promise<number> => {
-      const { x, y } = batch(i);
-      const [xt, yt] = [tf.tensor(x, [batchSize, ...shape]), tf.tensor2d(y, [batchSize, 10])];
-      try {
-        if (i === 0) {
-          const xo = tensor(x, [batchSize, ...shape]);
-          assertSameInputs(name, xo.dataSync(), xt.dataSync());
-          xo.dispose();
-        }
-        return (await theirs.trainOnBatch(xt, yt)) as number;
-      } finally {
-        xt.dispose();
-        yt.dispose();
-      }
-    };
-    try {
-      const lossTheirs = await stepTheirs(0);
-      const lossOurs = await stepOurs(0);
-      const diff = Math.abs(lossOurs - lossTheirs) / Math.abs(lossTheirs);
-      if (!(diff <= AGREE)) throw new Error(`${name}: first-step losses differ between Tessera (${lossOurs}) and ${peerLabel(peer)} (${lossTheirs})`);
-    } catch (e) {
-      theirs.dispose();
-      throw e;
-    }
-    return { theirs, stepTheirs };
-  };
-
-  const rows: Row[] = [];
-  let peer = pairing.peer;
-  let model: Awaited<ReturnType<typeof peerModel>>;
+  let a: ArrayLike<number>[];
   try {
-    model = await peerModel(peer);
+    a = await theirs();
   } catch (e) {
-    if (peer === 'cpu' || !isUnsupported(e)) throw e;
-    rows.push({ benchmark: name, unit: 'samples/s', contender, tessera: NaN, peerName: peerLabel(peer), peer: null, ratio: null, note: `not supported by ${peerLabel(peer)}`, detail: String((e as Error)?.message ?? e) });
-    peer = 'cpu';
-    model = await peerModel(peer);
+    if (!isUnsupported(e)) throw e;
+    return { benchmark: name, unit, contender, tessera: toUnit((await timeIt(ours, { minMs: o.minMs / 2, minRepeats: 3 })).median), peerName: peerLabel(pairing.peer), peer: null, ratio: null, note: `not supported by ${peerLabel(pairing.peer)}`, detail: String((e as Error)?.message ?? e) };
   }
-  const { theirs, stepTheirs } = model;
-  const measure = async (run: (i: number) => Promise<number>): Promise<number> => {
-    for (let i = 1; i <= warmup; i++) await run(i);
-    const t0 = performance.now();
-    for (let i = 1; i <= steps; i++) await run(i + warmup);
-    return (steps * batchSize) / ((performance.now() - t0) / 1000);
-  };
-  // Interleave rounds so drift of the machine hits both alike; report the best round of each.
-  let o = 0;
-  let t = 0;
-  for (let r = 0; r < rounds; r++) {
-    o = Math.max(o, await measure(stepOurs));
-    t = Math.max(t, await measure(stepTheirs));
-  }
-  ours.dispose();
-  theirs.dispose();
-  rows.forEach((row) => (row.tessera = o));
-  rows.push({ benchmark: name, unit: 'samples/s', contender, tessera: o, peerName: peerLabel(peer), peer: t, ratio: o / t, ...(peer !== pairing.peer ? { note: `instead of ${peerLabel(pairing.peer)}` } : {}) });
-  return rows;
+  const diff = relativeDifference(joined(await ours()), joined(a));
+  if (!(diff <= tolerance)) throw new Error(`${name}: results differ between Tessera ${contender} and ${peerLabel(pairing.peer)} (relative ${diff})`);
+  const t = await duel(ours, theirs, { minMs: o.minMs, minRepeats: 3, rounds: o.rounds ?? 2 });
+  return row(name, unit, contender, toUnit(t.ours), peerLabel(pairing.peer), toUnit(t.theirs));
 }
 
-export { Tensor };
+/** n×n×n float32 matmul, result read back: GFLOP/s of both. */
+export async function matmulBench(n: number, pairing: Pairing, o: OpOptions): Promise<Row> {
+  await useTessera(pairing.tessera);
+  await useTfjs(pairing.peer);
+  const ts = [await twin(`matmul ${n}`, randomArray(n * n, 1), [n, n]), await twin(`matmul ${n}`, randomArray(n * n, 2), [n, n])];
+  const [a, b] = ts as [Twin, Twin];
+  try {
+    return await compareOp(
+      `matmul ${n}³`, 'GFLOP/s', pairing,
+      async () => [await readDisposing(matmul(a.ours, b.ours))],
+      async () => [await readDisposingTf(tf.matMul(a.theirs, b.theirs))],
+      (ms) => (2 * n ** 3) / (ms * 1e6), o,
+    );
+  } finally {
+    disposeTwins(ts);
+  }
+}
+
+async function readDisposing(t: Tensor): Promise<ArrayLike<number>> {
+  try {
+    return (await t.data()) as ArrayLike<number>;
+  } finally {
+    t.dispose();
+  }
+}
+
+async function readDisposingTf(t: tf.Tensor): Promise<ArrayLike<number>> {
+  try {
+    return (await t.data()) as ArrayLike<number>;
+  } finally {
+    t.dispose();
+  }
+}
+
+/** A convolution of the MNIST models: NHWC input, HWIO filter, stride 1. */
+export interface ConvShape {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  padding: 'valid' | 'same';
+}
+
+/** The second convolution of LeNet-5 and of the 32/64 CNN (the costly ones), at a training batch. */
+export function convShapes(batch: number): ConvShape[] {
+  return [
+    { name: 'LeNet-5 conv2 6→16', x: [batch, 13, 13, 6], filter: [3, 3, 6, 16], padding: 'valid' },
+    { name: 'CNN conv2 32→64', x: [batch, 14, 14, 32], filter: [3, 3, 32, 64], padding: 'same' },
+  ];
+}
+
+function convFlops(s: ConvShape): number {
+  const [n, h, w] = s.x;
+  const [fh, fw, c, k] = s.filter;
+  const [oh, ow] = s.padding === 'same' ? [h, w] : [h - fh + 1, w - fw + 1];
+  return 2 * n * oh * ow * k * fh * fw * c;
+}
+
+/**
+ * conv2d forward (GFLOP/s) and backward: both gradients, input and filter, from an upstream
+ * gradient (GFLOP/s of the two products, each as costly as the forward one).
+ */
+export async function convBench(s: ConvShape, pairing: Pairing, o: OpOptions): Promise<Row[]> {
+  await useTessera(pairing.tessera);
+  await useTfjs(pairing.peer);
+  const [n, h, w] = s.x;
+  const oshape = s.padding === 'same' ? [n, h, w, s.filter[3]] : [n, h - 2, w - 2, s.filter[3]];
+  const ts = [
+    await twin(s.name, randomArray(s.x.reduce((p, d) => p * d), 3), s.x),
+    await twin(s.name, randomArray(s.filter.reduce((p, d) => p * d), 4, 0.3), s.filter),
+    await twin(s.name, randomArray(oshape.reduce((p, d) => p * d), 5), oshape),
+  ];
+  const [x, f, dy] = ts as [Twin, Twin, Twin];
+  const flops = convFlops(s);
+  const dims = `${s.x.join('×')} * ${s.filter.join('×')}`;
+  try {
+    const forward = await compareOp(
+      `conv2d forward, ${s.name} (${dims})`, 'GFLOP/s', pairing,
+      async () => [await readDisposing(conv2d(x.ours, f.ours, 1, s.padding))],
+      async () => [await readDisposingTf(tf.conv2d(x.theirs as tf.Tensor4D, f.theirs as tf.Tensor4D, 1, s.padding))],
+      (ms) => flops / (ms * 1e6), o,
+    );
+    const oursGrad = grads((a, b) => conv2d(a, b, 1, s.padding));
+    const theirsGrad = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, s.padding));
+    const backward = await compareOp(
+      `conv2d backward (input + filter), ${s.name}`, 'GFLOP/s', pairing,
+      async () => {
+        const [dx, df] = oursGrad([x.ours, f.ours], dy.ours) as [Tensor, Tensor];
+        return [await readDisposing(dx), await readDisposing(df)];
+      },
+      async () => {
+        const [dx, df] = theirsGrad([x.theirs, f.theirs], dy.theirs) as [tf.Tensor, tf.Tensor];
+        return [await readDisposingTf(dx), await readDisposingTf(df)];
+      },
+      (ms) => (2 * flops) / (ms * 1e6), o,
+    );
+    return [forward, backward];
+  } finally {
+    disposeTwins(ts);
+  }
+}
+
+/**
+ * Memory bandwidth, GB/s: `chain` element-wise adds of two n-element float32 tensors in a row (each
+ * reads 8 bytes and writes 4 per element), then one element read back; and a sum of all n elements
+ * to a scalar (4 bytes read per element).
+ */
+export async function bandwidthBench(n: number, pairing: Pairing, o: OpOptions, chain = 8): Promise<Row[]> {
+  await useTessera(pairing.tessera);
+  await useTfjs(pairing.peer);
+  const ts = [await twin('bandwidth', randomArray(n, 6), [n]), await twin('bandwidth', randomArray(n, 7), [n])];
+  const [a, b] = ts as [Twin, Twin];
+  const size = n >= 2 ** 20 ? `${n / 2 ** 20}M` : `${n / 2 ** 10}k`;
+  try {
+    // Checked in full once (one add), then timed as the chain with a one-element read.
+    const sumCheck = add(a.ours, b.ours);
+    const sumTheirs = tf.add(a.theirs, b.theirs);
+    const diff = relativeDifference(await readDisposing(sumCheck), await readDisposingTf(sumTheirs));
+    if (!(diff <= AGREE)) throw new Error(`add ${size}: results differ (relative ${diff})`);
+    const addRow = await compareOp(
+      `add, ${chain} in a row, ${size} float32`, 'GB/s', pairing,
+      async () => [await readDisposing(tidy(() => {
+        let y = a.ours;
+        for (let i = 0; i < chain; i++) y = add(y, b.ours);
+        return slice(y, [n - 1], [1]);
+      }))],
+      async () => [await readDisposingTf(tf.tidy(() => {
+        let y = a.theirs;
+        for (let i = 0; i < chain; i++) y = tf.add(y, b.theirs);
+        return tf.slice(y, [n - 1], [1]);
+      }))],
+      (ms) => (chain * 12 * n) / (ms * 1e6), o, 1e-5,
+    );
+    const sumRow = await compareOp(
+      `sum to a scalar, ${size} float32`, 'GB/s', pairing,
+      async () => [await readDisposing(sum(a.ours))],
+      async () => [await readDisposingTf(tf.sum(a.theirs))],
+      (ms) => (4 * n) / (ms * 1e6), o, 1e-4,
+    );
+    return [addRow, sumRow];
+  } finally {
+    disposeTwins(ts);
+  }
+}
+
+/** Mean softmax cross-entropy of [rows, classes] logits and its gradient (forward + backward), ms per call. */
+export async function softmaxCeBench(rows: number, classes: number, pairing: Pairing, o: OpOptions): Promise<Row> {
+  await useTessera(pairing.tessera);
+  await useTfjs(pairing.peer);
+  const r = new Random(8);
+  const labels = new Float32Array(rows * classes);
+  for (let i = 0; i < rows; i++) labels[i * classes + Math.floor(r.uniform(0, classes))] = 1;
+  const ts = [await twin('softmax cross-entropy', randomArray(rows * classes, 9, 4), [rows, classes]), await twin('softmax cross-entropy', labels, [rows, classes])];
+  const [logits, y] = ts as [Twin, Twin];
+  const ours = valueAndGrad((l) => mean(softmaxCrossEntropy(y.ours, l)));
+  const theirs = tf.valueAndGrad((l: tf.Tensor) => tf.losses.softmaxCrossEntropy(y.theirs, l));
+  try {
+    return await compareOp(
+      `softmax cross-entropy + gradient, ${rows}×${classes}`, 'ms', pairing,
+      async () => {
+        const { value, grad } = ours(logits.ours);
+        return [await readDisposing(value), await readDisposing(grad)];
+      },
+      async () => {
+        const { value, grad } = theirs(logits.theirs);
+        return [await readDisposingTf(value), await readDisposingTf(grad)];
+      },
+      (ms) => ms, o,
+    );
+  } finally {
+    disposeTwins(ts);
+  }
+}
+
+/** TF.js's wasm backend registers no Conv2DBackpropFilter (and some other gradient kernels). */
+export function isUnsupported(e: unknown): boolean {
+  return /not (yet )?(implemented|registered|found)/i.test(String((e as Error)?.message ?? e));
+}

@@ -1,0 +1,245 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { memory, resetPeakMemory, setSeed, tensor } from '@tessera/core';
+import { Conv2D, Dense, Flatten, MaxPooling2D } from '@tessera/layers';
+import { Sequential } from '@tessera/models';
+import { adam } from '@tessera/optimizers';
+import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing, type Peer } from './contenders.js';
+import { duel, relativeDifference, row, type Row } from './harness.js';
+import { AGREE, assertSameInputs, isUnsupported } from './suites.js';
+
+export type ModelKind = 'mlp' | 'lenet5' | 'cnn';
+export const MODEL_KINDS: ModelKind[] = ['mlp', 'lenet5', 'cnn'];
+
+export const MODEL_NAMES: Record<ModelKind, string> = { mlp: 'MLP 784-128-10', lenet5: 'LeNet-5', cnn: 'CNN 32/64' };
+
+export interface TrainingData {
+  images: Float32Array;
+  labels: Int32Array;
+  n: number;
+}
+
+function inputShape(kind: ModelKind): number[] {
+  return kind === 'mlp' ? [784] : [28, 28, 1];
+}
+
+/** conv → pool → conv → pool → dense stack of the CNN kinds, and the MLP; the same in both frameworks. */
+function convSpec(kind: 'lenet5' | 'cnn'): { filters: [number, number]; padding: 'valid' | 'same'; dense: number[] } {
+  return kind === 'lenet5' ? { filters: [6, 16], padding: 'valid', dense: [120, 84] } : { filters: [32, 64], padding: 'same', dense: [128] };
+}
+
+export function buildTessera(kind: ModelKind): Sequential {
+  setSeed(1);
+  if (kind === 'mlp') {
+    return new Sequential({ layers: [new Dense({ units: 128, activation: 'relu', inputShape: [784] }), new Dense({ units: 10, activation: 'softmax' })] });
+  }
+  const s = convSpec(kind);
+  return new Sequential({
+    layers: [
+      new Conv2D({ filters: s.filters[0], kernelSize: 3, activation: 'relu', padding: s.padding, inputShape: [28, 28, 1] }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Conv2D({ filters: s.filters[1], kernelSize: 3, activation: 'relu', padding: s.padding }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Flatten(),
+      ...s.dense.map((units) => new Dense({ units, activation: 'relu' })),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
+
+export function buildTfjs(kind: ModelKind): tfl.Sequential {
+  if (kind === 'mlp') {
+    return tfl.sequential({ layers: [tfl.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 10, activation: 'softmax' })] });
+  }
+  const s = convSpec(kind);
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ filters: s.filters[0], kernelSize: 3, activation: 'relu', padding: s.padding, inputShape: [28, 28, 1] }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: s.filters[1], kernelSize: 3, activation: 'relu', padding: s.padding }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      ...s.dense.map((units) => tfl.layers.dense({ units, activation: 'relu' })),
+      tfl.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
+
+/** Gives the TF.js model Tessera's current weights (same layer order and layouts: HWIO kernels, [in, out] dense). */
+async function copyWeights(ours: Sequential, theirs: tfl.Sequential): Promise<void> {
+  const ws = ours.getWeights();
+  const shapes = theirs.getWeights().map((w) => w.shape.join('x'));
+  if (ws.length !== shapes.length || ws.some((w, i) => w.shape.join('x') !== shapes[i])) {
+    throw new Error(`the models' weights differ: Tessera ${ws.map((w) => w.shape.join('x')).join(', ')}, TF.js ${shapes.join(', ')}`);
+  }
+  const values = await Promise.all(ws.map((w) => w.data()));
+  const copies = ws.map((w, i) => tf.tensor(values[i] as Float32Array, [...w.shape]));
+  theirs.setWeights(copies);
+  copies.forEach((t) => t.dispose());
+  ws.forEach((w) => w.dispose());
+}
+
+/** Batch k (cycling) of the data: images and one-hot labels. */
+function batchOf(data: TrainingData, batchSize: number, i: number): { x: Float32Array; y: Float32Array } {
+  const batches = Math.floor(data.n / batchSize);
+  if (batches < 1) throw new Error(`the benchmark data has ${data.n} images, fewer than one batch of ${batchSize}`);
+  const k = i % batches;
+  const x = data.images.subarray(k * batchSize * 784, (k + 1) * batchSize * 784);
+  const y = new Float32Array(batchSize * 10);
+  for (let j = 0; j < batchSize; j++) y[j * 10 + data.labels[k * batchSize + j]!] = 1;
+  return { x, y };
+}
+
+export interface TrainingOptions {
+  warmup?: number;
+  rounds?: number;
+}
+
+const MB = 2 ** 20;
+
+/**
+ * Training throughput (samples/s) of the same model on the same MNIST batches, Adam 1e-3, each
+ * framework through its own trainOnBatch; and the peak tensor memory of one step (the weights,
+ * the optimizer's state and the step's working set). Before timing, TF.js gets Tessera's initial
+ * weights and both train on the first batch: their losses must agree. Where the TF.js backend
+ * cannot train the model, the row says so and a second row compares with TF.js cpu instead.
+ */
+export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, pairing: Pairing, { warmup = 3, rounds = 2 }: TrainingOptions = {}): Promise<Row[]> {
+  await useTessera(pairing.tessera);
+  const shape = inputShape(kind);
+  const name = `${MODEL_NAMES[kind]} training (batch ${batchSize})`;
+  const contender = tesseraLabel(pairing.tessera);
+
+  const oursBase = memory().numBytes;
+  const ours = buildTessera(kind);
+  ours.compile({ optimizer: adam(1e-3), loss: 'categoricalCrossentropy' });
+  const stepOurs = async (i: number): Promise<number> => {
+    const { x, y } = batchOf(data, batchSize, i);
+    const [xt, yt] = [tensor(x, [batchSize, ...shape]), tensor(y, [batchSize, 10])];
+    const logs = await ours.trainOnBatch(xt, yt);
+    xt.dispose();
+    yt.dispose();
+    return logs['loss']!;
+  };
+
+  /** A TF.js model on `peer` with Tessera's weights, checked to see the same inputs and loss on the first batch. */
+  const peerModel = async (peer: Peer): Promise<{ theirs: tfl.Sequential; base: number; stepTheirs: (i: number) => Promise<number> }> => {
+    await useTfjs(peer);
+    const base = tf.memory().numBytes;
+    const theirs = buildTfjs(kind);
+    theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+    const stepTheirs = async (i: number): Promise<number> => {
+      const { x, y } = batchOf(data, batchSize, i);
+      const [xt, yt] = [tf.tensor(x, [batchSize, ...shape]), tf.tensor2d(y, [batchSize, 10])];
+      try {
+        if (i === 0) {
+          const xo = tensor(x, [batchSize, ...shape]);
+          assertSameInputs(name, await xo.data(), await xt.data());
+          xo.dispose();
+        }
+        return (await theirs.trainOnBatch(xt, yt)) as number;
+      } finally {
+        xt.dispose();
+        yt.dispose();
+      }
+    };
+    try {
+      await copyWeights(ours, theirs);
+      const lossTheirs = await stepTheirs(0);
+      const lossOurs = await stepOurs(0);
+      const diff = Math.abs(lossOurs - lossTheirs) / Math.abs(lossTheirs);
+      if (!(diff <= AGREE)) throw new Error(`${name}: first-step losses differ between Tessera (${lossOurs}) and ${peerLabel(peer)} (${lossTheirs})`);
+    } catch (e) {
+      theirs.dispose();
+      throw e;
+    }
+    return { theirs, base, stepTheirs };
+  };
+
+  const rows: Row[] = [];
+  let peer = pairing.peer;
+  let model: Awaited<ReturnType<typeof peerModel>>;
+  try {
+    model = await peerModel(peer);
+  } catch (e) {
+    if (peer === 'cpu' || !isUnsupported(e)) {
+      ours.dispose();
+      throw e;
+    }
+    rows.push({ benchmark: name, unit: 'samples/s', contender, tessera: NaN, peerName: peerLabel(peer), peer: null, ratio: null, note: `not supported by ${peerLabel(peer)}`, detail: String((e as Error)?.message ?? e) });
+    peer = 'cpu';
+    model = await peerModel(peer);
+  }
+  const { theirs, base, stepTheirs } = model;
+  const measure = async (run: (i: number) => Promise<number>): Promise<number> => {
+    for (let i = 1; i <= warmup; i++) await run(i);
+    const t0 = performance.now();
+    for (let i = 1; i <= steps; i++) await run(i + warmup);
+    return (steps * batchSize) / ((performance.now() - t0) / 1000);
+  };
+  // Interleave rounds so drift of the machine hits both alike; report the best round of each.
+  let o = 0;
+  let t = 0;
+  for (let r = 0; r < rounds; r++) {
+    o = Math.max(o, await measure(stepOurs));
+    t = Math.max(t, await measure(stepTheirs));
+  }
+  // Peak memory of one more step each.
+  resetPeakMemory();
+  await stepOurs(1);
+  const peakOurs = (memory().peakBytes - oursBase) / MB;
+  const info = await tf.profile(() => stepTheirs(1));
+  const peakTheirs = (info.peakBytes - base) / MB;
+  ours.dispose();
+  theirs.dispose();
+  rows.forEach((r) => (r.tessera = o));
+  const fallback = peer !== pairing.peer ? { note: `instead of ${peerLabel(pairing.peer)}` } : {};
+  rows.push(row(name, 'samples/s', contender, o, peerLabel(peer), t, fallback));
+  rows.push(row(`peak tensor memory, ${name} step`, 'MB', contender, peakOurs, peerLabel(peer), peakTheirs, fallback));
+  return rows;
+}
+
+/**
+ * Inference latency, ms: `predict` on one batch of `batch` MNIST images (one pass: batchSize =
+ * batch for both) and reading the probabilities back. Outputs are checked equal first.
+ */
+export async function inferenceBench(kind: ModelKind, data: TrainingData, batch: number, pairing: Pairing, o: { minMs: number; rounds?: number }): Promise<Row> {
+  await useTessera(pairing.tessera);
+  const shape = inputShape(kind);
+  const ours = buildTessera(kind);
+  await useTfjs(pairing.peer);
+  const theirs = buildTfjs(kind);
+  const x = data.images.subarray(0, batch * 784);
+  const xo = tensor(x, [batch, ...shape]);
+  const xt = tf.tensor(x, [batch, ...shape]);
+  const name = `${MODEL_NAMES[kind]} inference, batch ${batch}`;
+  try {
+    await copyWeights(ours, theirs);
+    assertSameInputs(name, await xo.data(), await xt.data());
+    const runOurs = async (): Promise<ArrayLike<number>> => {
+      const p = ours.predict(xo, { batchSize: batch });
+      try {
+        return (await p.data()) as ArrayLike<number>;
+      } finally {
+        p.dispose();
+      }
+    };
+    const runTheirs = async (): Promise<ArrayLike<number>> => {
+      const p = theirs.predict(xt, { batchSize: batch }) as tf.Tensor;
+      try {
+        return (await p.data()) as ArrayLike<number>;
+      } finally {
+        p.dispose();
+      }
+    };
+    const diff = relativeDifference(await runOurs(), await runTheirs());
+    if (!(diff <= AGREE)) throw new Error(`${name}: predictions differ between Tessera and ${peerLabel(pairing.peer)} (relative ${diff})`);
+    const t = await duel(runOurs, runTheirs, { minMs: o.minMs, minRepeats: 3, rounds: o.rounds ?? 2 });
+    return row(name, 'ms', tesseraLabel(pairing.tessera), t.ours, peerLabel(pairing.peer), t.theirs);
+  } finally {
+    xo.dispose();
+    xt.dispose();
+    ours.dispose();
+    theirs.dispose();
+  }
+}

@@ -1,0 +1,148 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BACKEND_NAMES, type BackendName } from './contenders.js';
+import { lineChart, ratioChart, type Series } from './chart.js';
+import { formatTable, LOWER_IS_BETTER } from './harness.js';
+import type { BenchOptions, BenchReport } from './run.js';
+
+/** `pnpm bench`: every row once, short timing windows, a few minutes. */
+export const QUICK: BenchOptions = {
+  matmulSizes: [128, 256, 512, 1024],
+  convBatch: 32,
+  bandwidthSize: 2 ** 20,
+  softmaxCe: [512, 1000],
+  mlpSteps: 40,
+  lenetSteps: 6,
+  cnnSteps: 2,
+  inference: { models: ['mlp', 'lenet5'], batches: [1, 1000] },
+  minMs: 400,
+  warmup: 2,
+  webgpuScale: 0.5,
+  sweep: { sizes: [64, 128, 256, 512, 1024], threads: [1, 2, 3, 4], minMs: 200, mlpSteps: 20 },
+};
+
+/** `pnpm bench --full`: longer windows and more steps, the CNN's inference too. */
+export const FULL: BenchOptions = {
+  matmulSizes: [128, 256, 512, 1024],
+  convBatch: 64,
+  bandwidthSize: 2 ** 22,
+  softmaxCe: [512, 1000],
+  mlpSteps: 200,
+  lenetSteps: 40,
+  cnnSteps: 8,
+  inference: { models: ['mlp', 'lenet5', 'cnn'], batches: [1, 1000] },
+  minMs: 2000,
+  warmup: 3,
+  webgpuScale: 0.25,
+  sweep: { sizes: [32, 64, 128, 256, 512, 1024, 2048], threads: [1, 2, 3, 4], minMs: 1000, mlpSteps: 60 },
+};
+
+export interface CliArgs {
+  full: boolean;
+  out: string;
+  backends?: BackendName[];
+  sweep: boolean;
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+  const a: CliArgs = { full: false, out: 'out/bench', sweep: true };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    if (f === '--full') a.full = true;
+    else if (f === '--no-sweep') a.sweep = false;
+    else if (f === '--out') a.out = need(argv, ++i, f);
+    else if (f === '--backends') {
+      const list = need(argv, ++i, f).split(',');
+      const bad = list.filter((b) => !BACKEND_NAMES.includes(b as BackendName));
+      if (bad.length > 0) throw new Error(`--backends: unknown backend(s) ${bad.join(', ')}; expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`);
+      a.backends = list as BackendName[];
+    } else if (f === '--') continue;
+    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--out DIR] [--backends cpu,wasm,webgpu] [--no-sweep]`);
+  }
+  return a;
+}
+
+function need(argv: string[], i: number, flag: string): string {
+  const v = argv[i];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
+  return v;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+/** The run as Markdown: machine, contenders' configuration, the table, the sweep. */
+export function markdownReport(r: BenchReport, command: string): string {
+  const out: string[] = [];
+  const load = (l: number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
+  out.push(`Run ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${Math.round(r.seconds)} s): ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; load average ${load(r.loadAverage.start)} at the start, ${load(r.loadAverage.end)} at the end.`);
+  out.push('');
+  out.push(`- Tessera wasm: SIMD ${r.tesseraWasm.simd ? 'on' : 'off'}, shared memory ${r.tesseraWasm.sharedMemory ? 'yes' : 'no'}; threads as in each row (wasm 1T, 2T).`);
+  if (r.tfjsWasm) {
+    const w = r.tfjsWasm;
+    out.push(`- TF.js wasm ${w.version}: ${w.binary}, SIMD ${w.simd ? 'on' : 'off'}, ${w.threads} thread(s) (its default in Node). Its threaded build, forced on: ${w.threadedBuild ? (w.threadedBuild.ok ? 'works' : `fails (${w.threadedBuild.detail})`) : 'not probed'} — so its best here is its default.`);
+  }
+  if (r.webgpu) {
+    out.push(r.webgpu.ok ? `- WebGPU (Dawn, npm \`webgpu\`): adapter ${r.webgpu.adapter}; TF.js webgpu 4.22 on the same GPU object sees ${r.webgpu.tfjsAdapter}${r.webgpu.swiftShader ? ' (SwiftShader: Vulkan on the CPU, no GPU here)' : ''}.` : `- WebGPU left out: ${r.webgpu.detail}`);
+  }
+  out.push('');
+  out.push('| benchmark | Tessera | TF.js | Tessera better by |');
+  out.push('|---|---:|---:|---:|');
+  for (const row of r.rows) {
+    const peer = row.peer === null ? `n/a (${row.note ?? 'unsupported'})` : `${fmt(row.peer)} ${row.unit} (${row.peerName})${row.note ? ` — ${row.note}` : ''}`;
+    out.push(`| ${row.benchmark} | ${fmt(row.tessera)} ${row.unit} (${row.contender}) | ${peer} | ${row.ratio === null ? '–' : `**${row.ratio.toFixed(2)}×**`} |`);
+  }
+  out.push('');
+  out.push(`Ratios: Tessera ÷ TF.js for throughputs, TF.js ÷ Tessera for ${[...LOWER_IS_BETTER].join(' and ')}; above 1 Tessera is better.`);
+  if (r.sweep) {
+    const s = r.sweep;
+    const contenders = [...new Set(s.matmul.map((p) => p.contender))];
+    const sizes = [...new Set(s.matmul.map((p) => p.n))];
+    out.push('');
+    out.push(`Sweep, matmul GFLOP/s by size:`);
+    out.push('');
+    out.push(`| n | ${contenders.join(' | ')} |`);
+    out.push(`|---:|${contenders.map(() => '---:').join('|')}|`);
+    for (const n of sizes) out.push(`| ${n} | ${contenders.map((c) => fmt(s.matmul.find((p) => p.n === n && p.contender === c)?.gflops ?? NaN)).join(' | ')} |`);
+    out.push('');
+    out.push(`Sweep, wasm threads (matmul ${s.threadMatmulSize}³ GFLOP/s; MLP 784-128-10 training samples/s, batch 128):`);
+    out.push('');
+    out.push('| threads | matmul | MLP training |');
+    out.push('|---:|---:|---:|');
+    for (const t of s.threads) out.push(`| ${t.threads} | ${fmt(t.matmulGflops)} | ${t.mlpSamplesPerSec === null ? '–' : fmt(t.mlpSamplesPerSec)} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export interface Outputs {
+  files: string[];
+}
+
+/** Writes results.json, results.md, ratios.svg and (with a sweep) sweep-matmul.svg and sweep-threads.svg. */
+export async function writeOutputs(report: BenchReport, dir: string, command: string): Promise<Outputs> {
+  await mkdir(dir, { recursive: true });
+  const files: [string, string][] = [
+    ['results.json', JSON.stringify({ command, ...report }, null, 1)],
+    ['results.md', markdownReport(report, command)],
+  ];
+  if (report.rows.some((r) => r.ratio !== null)) files.push(['ratios.svg', ratioChart(report.rows, `Tessera against TensorFlow.js 4.22 — ${report.date.slice(0, 10)}, ${report.machine.cores} cores`)]);
+  const s = report.sweep;
+  if (s) {
+    const contenders = [...new Set(s.matmul.map((p) => p.contender))];
+    const series: Series[] = contenders.map((c) => ({ name: c.startsWith('tfjs') ? c.replace('tfjs', 'TF.js') : `Tessera ${c}`, points: s.matmul.filter((p) => p.contender === c).map((p) => [p.n, p.gflops]) }));
+    files.push(['sweep-matmul.svg', lineChart(series, { title: 'matmul n×n×n: GFLOP/s by size', subtitle: 'Flat lines: cost grows with work (n³); rising: fixed overheads amortised; falling: caches outgrown.', xLabel: 'n', yLabel: 'GFLOP/s', logX: true, logY: true })]);
+    const base = s.threads[0];
+    if (base) {
+      const speedup: Series[] = [{ name: `matmul ${s.threadMatmulSize}³`, points: s.threads.map((t) => [t.threads, t.matmulGflops / base.matmulGflops]) }];
+      if (base.mlpSamplesPerSec) speedup.push({ name: 'MLP training', points: s.threads.map((t) => [t.threads, (t.mlpSamplesPerSec ?? NaN) / base.mlpSamplesPerSec!]) });
+      speedup.push({ name: 'ideal (linear)', points: s.threads.map((t) => [t.threads, t.threads / base.threads]) });
+      files.push(['sweep-threads.svg', lineChart(speedup, { title: 'Tessera wasm: speed-up over 1 thread', subtitle: `${report.machine.cores} cores: past them, threads only share the same cores.`, xLabel: 'threads', yLabel: 'speed-up' })]);
+    }
+  }
+  for (const [name, text] of files) await writeFile(join(dir, name), text);
+  return { files: files.map(([name]) => join(dir, name)) };
+}
+
+export { formatTable };
