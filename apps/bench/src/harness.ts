@@ -14,16 +14,26 @@ export interface TimeOptions {
   maxRepeats?: number;
 }
 
-/** Runs fn (which must finish its work, e.g. read its result) after warm-up, and reports ms per run. */
+/**
+ * Runs fn (which must finish its work, e.g. read its result) after warm-up, and reports ms per run.
+ * Slow calls are not repeated for nothing: warm-up ends after one call that takes minMs or more,
+ * and then a single timed call (instead of minRepeats) is enough.
+ */
 export async function timeIt(fn: () => unknown | Promise<unknown>, o: TimeOptions = {}): Promise<Timing> {
   const { warmup = 2, minRepeats = 5, minMs = 500, maxRepeats = 1000 } = o;
-  for (let i = 0; i < warmup; i++) await fn();
+  for (let i = 0; i < warmup; i++) {
+    const t0 = performance.now();
+    await fn();
+    if (performance.now() - t0 >= minMs) break;
+  }
   const times: number[] = [];
   const start = performance.now();
-  while (times.length < minRepeats || (performance.now() - start < minMs && times.length < maxRepeats)) {
+  for (;;) {
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);
+    const spent = performance.now() - start;
+    if (times.length >= maxRepeats || (spent >= minMs && (times.length >= minRepeats || times[0]! >= minMs))) break;
   }
   times.sort((a, b) => a - b);
   return { median: times[Math.floor(times.length / 2)]!, min: times[0]!, max: times[times.length - 1]!, repeats: times.length };

@@ -24,8 +24,8 @@ export interface BenchOptions {
   mlpBatch?: number;
   lenetBatch?: number;
   cnnBatch?: number;
-  /** Inference latency rows: models × batch sizes (default none). */
-  inference?: { models: ModelKind[]; batches: number[] };
+  /** Inference latency rows: [model, batch size] pairs (default none). */
+  inference?: [ModelKind, number][];
   minMs: number;
   /** Tessera contenders and their TF.js peers (default: `PAIRINGS`, webgpu where an adapter exists). */
   pairings?: Pairing[];
@@ -86,7 +86,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     await useTfjs('wasm');
     tfjsWasm = await tfjsWasmConfig();
   }
-  const needData = o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.inference?.models.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
+  const needData = o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
   const mnist = needData ? await loadMnist({ limit: { train: 8192, test: 1 } }) : null;
   const data: TrainingData | null = mnist && { images: imagesToFloat32(mnist.train.images), labels: Int32Array.from(mnist.train.labels), n: mnist.train.labels.length };
   for (const p of pairings) {
@@ -103,9 +103,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       if (o.mlpSteps > 0) add(await trainingBench('mlp', data, o.mlpBatch ?? 128, steps(o.mlpSteps), p, training));
       if (o.lenetSteps > 0) add(await trainingBench('lenet5', data, o.lenetBatch ?? 64, steps(o.lenetSteps), p, training));
       if (o.cnnSteps) add(await trainingBench('cnn', data, o.cnnBatch ?? 32, steps(o.cnnSteps), p, training));
-      for (const kind of o.inference?.models ?? []) {
-        for (const b of o.inference!.batches) add([await inferenceBench(kind, data, b, p, op)]);
-      }
+      for (const [kind, b] of o.inference ?? []) add([await inferenceBench(kind, data, b, p, op)]);
     }
   }
   let sweep: SweepResult | undefined;

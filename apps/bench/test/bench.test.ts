@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatTable, logTicks, parseArgs, ratioChart, ratioOf, relativeDifference, runBench, writeOutputs, type BenchReport } from '../src/index.js';
+import { formatTable, logTicks, timeIt, parseArgs, ratioChart, ratioOf, relativeDifference, runBench, writeOutputs, type BenchReport } from '../src/index.js';
 
 describe('benchmark runner', () => {
   let report: BenchReport;
@@ -11,7 +11,7 @@ describe('benchmark runner', () => {
     report = await runBench({
       matmulSizes: [16], convBatch: 2, bandwidthSize: 4096, softmaxCe: [8, 10],
       mlpSteps: 1, lenetSteps: 1, cnnSteps: 1, mlpBatch: 16, lenetBatch: 4, cnnBatch: 2,
-      inference: { models: ['mlp', 'lenet5'], batches: [1, 3] },
+      inference: [['mlp', 1], ['mlp', 3], ['lenet5', 1], ['lenet5', 3]],
       minMs: 1, warmup: 1, rounds: 1, webgpuScale: 1,
       sweep: { sizes: [8, 16], threads: [1, 2], minMs: 1, mlpSteps: 1 },
       log: () => {},
@@ -88,6 +88,17 @@ describe('benchmark runner', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<rect class="bar"/g)?.length).toBe(report.rows.filter((r) => r.ratio !== null).length);
     for (const f of ['sweep-matmul.svg', 'sweep-threads.svg']) expect(await readFile(join(dir, f), 'utf8')).toContain('<polyline');
+  });
+
+  it('times fast calls minRepeats times at least, and slow ones only once after one warm-up', async () => {
+    let calls = 0;
+    const fast = await timeIt(() => calls++, { warmup: 2, minRepeats: 5, minMs: 1 });
+    expect(fast.repeats).toBeGreaterThanOrEqual(5);
+    expect(calls).toBe(fast.repeats + 2);
+    calls = 0;
+    const slow = await timeIt(() => new Promise((r) => setTimeout(() => r(calls++), 30)), { warmup: 2, minRepeats: 5, minMs: 20 });
+    expect([calls, slow.repeats]).toEqual([2, 1]);
+    expect(slow.median).toBeGreaterThanOrEqual(25);
   });
 
   it('refuses to compare results that differ', () => {
