@@ -15,30 +15,32 @@ export function unbroadcast(dy: Tensor, shape: readonly number[]): Tensor {
 }
 
 const none = (n: number): GradRule => () => new Array<null>(n).fill(null);
-const binary = (f: (dy: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null]): GradRule =>
-  ([dy], { inputs: [a, b], outputs: [y] }) => {
-    const [da, db] = f(dy!, a!, b!, y!);
+type BinaryGrad = (dy: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor | null;
+/** A two-input rule from one function per input; each runs only when its gradient is needed. */
+const binary = (fa: BinaryGrad, fb: BinaryGrad): GradRule =>
+  ([dy], { inputs: [a, b], outputs: [y], needs }) => {
+    const da = needs[0] !== false ? fa(dy!, a!, b!, y!) : null;
+    const db = needs[1] !== false ? fb(dy!, a!, b!, y!) : null;
     return [da && unbroadcast(da, a!.shape), db && unbroadcast(db, b!.shape)];
   };
 const unary = (f: (dy: Tensor, x: Tensor, y: Tensor) => Tensor | null): GradRule =>
   ([dy], { inputs: [x], outputs: [y] }) => [f(dy!, x!, y!)];
 
 // ---- elementwise
-registerGradient('Add', binary((dy) => [dy, dy]));
-registerGradient('Sub', binary((dy) => [dy, neg(dy)]));
-registerGradient('Mul', binary((dy, a, b) => [mul(dy, b), mul(dy, a)]));
-registerGradient('Div', binary((dy, a, b) => [div(dy, b), neg(div(mul(dy, a), square(b)))]));
+registerGradient('Add', binary((dy) => dy, (dy) => dy));
+registerGradient('Sub', binary((dy) => dy, (dy) => neg(dy)));
+registerGradient('Mul', binary((dy, _a, b) => mul(dy, b), (dy, a) => mul(dy, a)));
+registerGradient('Div', binary((dy, _a, b) => div(dy, b), (dy, a, b) => neg(div(mul(dy, a), square(b)))));
 registerGradient(
   'Pow',
-  binary((dy, a, b, y) => {
-    const da = mul(dy, mul(b, pow(a, sub(b, 1))));
-    const logA = where(greater(a, 0), log(maximum(a, 1e-30)), zerosLike(a));
-    return [da, mul(dy, mul(y, logA))];
-  }),
+  binary(
+    (dy, a, b) => mul(dy, mul(b, pow(a, sub(b, 1)))),
+    (dy, a, _b, y) => mul(dy, mul(y, where(greater(a, 0), log(maximum(a, 1e-30)), zerosLike(a)))),
+  ),
 );
-registerGradient('Maximum', binary((dy, a, b) => [mul(dy, cast(greaterEqual(a, b), dy.dtype)), mul(dy, cast(less(a, b), dy.dtype))]));
-registerGradient('Minimum', binary((dy, a, b) => [mul(dy, cast(lessEqual(a, b), dy.dtype)), mul(dy, cast(greater(a, b), dy.dtype))]));
-registerGradient('Mod', binary((dy, a, b) => [dy, mul(dy, neg(floor(div(a, b))))]));
+registerGradient('Maximum', binary((dy, a, b) => mul(dy, cast(greaterEqual(a, b), dy.dtype)), (dy, a, b) => mul(dy, cast(less(a, b), dy.dtype))));
+registerGradient('Minimum', binary((dy, a, b) => mul(dy, cast(lessEqual(a, b), dy.dtype)), (dy, a, b) => mul(dy, cast(greater(a, b), dy.dtype))));
+registerGradient('Mod', binary((dy) => dy, (dy, a, b) => mul(dy, neg(floor(div(a, b))))));
 for (const k of ['Equal', 'NotEqual', 'Less', 'LessEqual', 'Greater', 'GreaterEqual', 'LogicalAnd', 'LogicalOr']) registerGradient(k, none(2));
 registerGradient('LogicalNot', none(1));
 registerGradient('Select', ([dy], { inputs: [c, a, b] }) => [
@@ -136,9 +138,10 @@ registerGradient('FusedMatMul', ([dy], { inputs, outputs: [y], needs }, attrs) =
 
 // ---- softmax family (optional kernels)
 registerGradient('Softmax', ([dy], { outputs: [y] }) => [mul(y!, sub(dy!, sum(mul(dy!, y!), -1, true)))]);
-registerGradient('SoftmaxCrossEntropy', ([dy], { inputs: [logits, labels] }) => {
+registerGradient('SoftmaxCrossEntropy', ([dy], { inputs: [logits, labels], needs }) => {
   const d = expandDims(dy!, -1);
-  return [mul(d, sub(softmax(logits!), labels!)), mul(d, neg(logSoftmax(logits!)))];
+  // Labels are data almost always: their gradient (a whole logSoftmax) only when asked for.
+  return [needs[0] !== false ? mul(d, sub(softmax(logits!), labels!)) : null, needs[1] !== false ? mul(d, neg(logSoftmax(logits!))) : null];
 });
 
 // ---- shape ops
