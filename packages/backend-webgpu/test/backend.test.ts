@@ -52,10 +52,17 @@ describe('webgpu storage', () => {
     const first = mul(a, a);
     const pipelines = stats().pipelines;
     const second = mul(a, 2);
-    const third = mul(tensor([4, 5, 6, 7]), tensor([1, 2, 3, 4]));
+    const third = mul(tensor([4, 5, 6, 7, 8]), tensor([1, 2, 3, 4, 5]));
     expect(stats().pipelines).toBeLessThanOrEqual(pipelines + 1);
-    expect(Array.from(await third.data())).toEqual([4, 10, 18, 28]);
-    [a, first, second, third].forEach((t) => t.dispose());
+    expect(Array.from(await third.data())).toEqual([4, 10, 18, 28, 40]);
+    // Sizes divisible by 4 take the vec4 variant: one more pipeline, then shared by every such size.
+    const v4 = mul(tensor([1, 2, 3, 4]), tensor([4, 3, 2, 1]));
+    const withVec4 = stats().pipelines;
+    const v8 = mul(tensor([1, 2, 3, 4, 5, 6, 7, 8]), tensor([8, 7, 6, 5, 4, 3, 2, 1]));
+    expect(stats().pipelines).toBe(withVec4);
+    expect(Array.from(await v4.data())).toEqual([4, 6, 6, 4]);
+    expect(Array.from(await v8.data())).toEqual([8, 14, 18, 20, 20, 18, 14, 8]);
+    [a, first, second, third, v4, v8].forEach((t) => t.dispose());
   });
 
   it('reuses pooled buffers: a training loop stops allocating', async () => {
@@ -140,17 +147,18 @@ describe('webgpu dispatch grids', () => {
     [x, y, rows, p].forEach((t) => t.dispose());
   });
 
-  it('long rows take the workgroup-per-row softmax and cross-entropy', async () => {
+  // 2 rows of 300: a workgroup per row; 260 rows of 300: a thread per row (enough rows).
+  it.each([2, 260])('long rows (%i of 300) give the right softmax and cross-entropy', async (rows) => {
     const c = 300;
-    const logits = Array.from({ length: 2 * c }, (_, i) => Math.fround(Math.sin(i) * 4));
-    const labels = Array.from({ length: 2 * c }, (_, i) => (i % c === 7 ? 1 : 0));
-    const x = tensor(logits, [2, c]);
-    const y = tensor(labels, [2, c]);
-    const want = [0, 1].map((r) => {
+    const logits = Array.from({ length: rows * c }, (_, i) => Math.fround(Math.sin(i) * 4));
+    const labels = Array.from({ length: rows * c }, (_, i) => (i % c === (Math.floor(i / c) * 7) % c ? 1 : 0));
+    const x = tensor(logits, [rows, c]);
+    const y = tensor(labels, [rows, c]);
+    const want = Array.from({ length: rows }, (_, r) => {
       const row = logits.slice(r * c, (r + 1) * c);
       const m = Math.max(...row);
       const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
-      return { p: row.map((v) => Math.exp(v - lse)), loss: lse - row[7]! };
+      return { p: row.map((v) => Math.exp(v - lse)), loss: lse - row[(r * 7) % c]! };
     });
     const p = Array.from(await softmax(x).data());
     p.forEach((v, i) => expect(v).toBeCloseTo(want[Math.floor(i / c)]!.p[i % c]!, 6));

@@ -9,10 +9,18 @@ import { sizeOf } from './kernel.js';
  * exp(x − max). Long rows get a 64-thread workgroup each: every thread folds a strided share, then
  * the shares combine as a tree in workgroup memory. Rows shorter than ROW_TREE_FROM take one thread
  * each: many short rows (a batch of class scores) would otherwise cost a workgroup, and its
- * barriers, apiece.
+ * barriers, apiece. So do rows up to SERIAL_UP_TO long when there are at least SERIAL_ROWS of
+ * them (enough threads without splitting rows): 512 rows of 1,000 take a third of the time
+ * that way on SwiftShader (36 vs 99 ms for the cross-entropy).
  */
 const RWG = 64;
 const ROW_TREE_FROM = 256;
+const SERIAL_ROWS = 256;
+const SERIAL_UP_TO = 4096;
+
+function serialRows(rows: number, c: number): boolean {
+  return c < ROW_TREE_FROM || (rows >= SERIAL_ROWS && c <= SERIAL_UP_TO);
+}
 
 const ROW = /* wgsl */ `
 var<workgroup> red: array<f32, ${RWG}>;
@@ -101,7 +109,7 @@ const softmax: WebGPUKernelFn<Record<string, never>> = ({ inputs: [x], backend }
   const c = shape[shape.length - 1] ?? 1;
   const rows = c === 0 ? 0 : sizeOf(shape) / c;
   if (rows === 0) return out;
-  if (c < ROW_TREE_FROM) backend.run('softmax-serial', () => SOFTMAX_SERIAL, backend.data(out), [backend.data(x!)], [rows, c], groupsFor(rows, WG));
+  if (serialRows(rows, c)) backend.run('softmax-serial', () => SOFTMAX_SERIAL, backend.data(out), [backend.data(x!)], [rows, c], groupsFor(rows, WG));
   else backend.run('softmax', () => SOFTMAX, backend.data(out), [backend.data(x!)], [rows, c], groupsFor(rows, 1));
   return out;
 };
@@ -111,7 +119,7 @@ const softmaxCrossEntropy: WebGPUKernelFn<Record<string, never>> = ({ inputs: [l
   const out = backend.output([rows], 'float32');
   if (rows === 0) return out;
   const inputs = [backend.data(logits!), backend.data(labels!)];
-  if (c < ROW_TREE_FROM) backend.run('softmaxce-serial', () => CROSS_ENTROPY_SERIAL, backend.data(out), inputs, [rows, c], groupsFor(rows, WG));
+  if (serialRows(rows, c)) backend.run('softmaxce-serial', () => CROSS_ENTROPY_SERIAL, backend.data(out), inputs, [rows, c], groupsFor(rows, WG));
   else backend.run('softmaxce', () => CROSS_ENTROPY, backend.data(out), inputs, [rows, c], groupsFor(rows, 1));
   return out;
 };
