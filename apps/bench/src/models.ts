@@ -93,6 +93,21 @@ function batchOf(data: TrainingData, batchSize: number, i: number): { x: Float32
 export interface TrainingOptions {
   warmup?: number;
   rounds?: number;
+  /**
+   * TF.js results by `peerKey`, filled by every training row. A CNN row that falls back to TF.js
+   * cpu reuses the one measured for the cpu pairing in the same run instead of training TF.js cpu
+   * again (minutes a row), and says so.
+   */
+  peerResults?: Map<string, PeerTraining>;
+}
+
+export interface PeerTraining {
+  samplesPerSec: number;
+  peakMB: number;
+}
+
+function peerKey(peer: Peer, kind: ModelKind, batchSize: number, steps: number): string {
+  return `${peer}:${kind}:${batchSize}:${steps}`;
 }
 
 const MB = 2 ** 20;
@@ -104,7 +119,7 @@ const MB = 2 ** 20;
  * weights and both train on the first batch: their losses must agree. Where the TF.js backend
  * cannot train the model, the row says so and a second row compares with TF.js cpu instead.
  */
-export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, pairing: Pairing, { warmup = 3, rounds = 2 }: TrainingOptions = {}): Promise<Row[]> {
+export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, pairing: Pairing, { warmup = 3, rounds = 2, peerResults }: TrainingOptions = {}): Promise<Row[]> {
   await useTessera(pairing.tessera);
   const shape = inputShape(kind);
   const name = `${MODEL_NAMES[kind]} training (batch ${batchSize})`;
@@ -158,7 +173,8 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
 
   const rows: Row[] = [];
   let peer = pairing.peer;
-  let model: Awaited<ReturnType<typeof peerModel>>;
+  let model: Awaited<ReturnType<typeof peerModel>> | null = null;
+  let cached: PeerTraining | undefined;
   try {
     model = await peerModel(peer);
   } catch (e) {
@@ -168,32 +184,41 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
     }
     rows.push({ benchmark: name, unit: 'samples/s', contender, tessera: NaN, peerName: peerLabel(peer), peer: null, ratio: null, note: `not supported by ${peerLabel(peer)}`, detail: String((e as Error)?.message ?? e) });
     peer = 'cpu';
-    model = await peerModel(peer);
+    cached = peerResults?.get(peerKey(peer, kind, batchSize, steps));
+    if (!cached) model = await peerModel(peer);
   }
-  const { theirs, base, stepTheirs } = model;
+  /** Samples/s over `steps` steps after up to `warmup` warm-up steps (one is enough for a step of a second or more). */
   const measure = async (run: (i: number) => Promise<number>): Promise<number> => {
-    for (let i = 1; i <= warmup; i++) await run(i);
+    for (let i = 1; i <= warmup; i++) {
+      const t0 = performance.now();
+      await run(i);
+      if (performance.now() - t0 >= 1000) break;
+    }
     const t0 = performance.now();
     for (let i = 1; i <= steps; i++) await run(i + warmup);
     return (steps * batchSize) / ((performance.now() - t0) / 1000);
   };
   // Interleave rounds so drift of the machine hits both alike; report the best round of each.
   let o = 0;
-  let t = 0;
+  let t = cached?.samplesPerSec ?? 0;
   for (let r = 0; r < rounds; r++) {
     o = Math.max(o, await measure(stepOurs));
-    t = Math.max(t, await measure(stepTheirs));
+    if (model) t = Math.max(t, await measure(model.stepTheirs));
   }
   // Peak memory of one more step each.
   resetPeakMemory();
   await stepOurs(1);
   const peakOurs = (memory().peakBytes - oursBase) / MB;
-  const info = await tf.profile(() => stepTheirs(1));
-  const peakTheirs = (info.peakBytes - base) / MB;
+  let peakTheirs = cached?.peakMB ?? NaN;
+  if (model) {
+    const info = await tf.profile(() => model.stepTheirs(1));
+    peakTheirs = (info.peakBytes - model.base) / MB;
+    model.theirs.dispose();
+    peerResults?.set(peerKey(peer, kind, batchSize, steps), { samplesPerSec: t, peakMB: peakTheirs });
+  }
   ours.dispose();
-  theirs.dispose();
   rows.forEach((r) => (r.tessera = o));
-  const fallback = peer !== pairing.peer ? { note: `instead of ${peerLabel(pairing.peer)}` } : {};
+  const fallback = peer !== pairing.peer ? { note: `instead of ${peerLabel(pairing.peer)}${cached ? ', measured in the cpu pairing of this run' : ''}` } : {};
   rows.push(row(name, 'samples/s', contender, o, peerLabel(peer), t, fallback));
   rows.push(row(`peak tensor memory, ${name} step`, 'MB', contender, peakOurs, peerLabel(peer), peakTheirs, fallback));
   return rows;

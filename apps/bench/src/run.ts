@@ -4,7 +4,7 @@ import { imagesToFloat32 } from '@tessera/datasets';
 import { loadMnist } from '@tessera/datasets/node';
 import { PAIRINGS, peerLabel, setupWebGPU, tesseraLabel, tfjsWasmConfig, useTfjs, type BackendName, type Pairing, type TfjsWasmConfig, type WebGPUSetup } from './contenders.js';
 import { formatTable, type Row } from './harness.js';
-import { inferenceBench, trainingBench, type ModelKind, type TrainingData } from './models.js';
+import { inferenceBench, trainingBench, type ModelKind, type PeerTraining, type TrainingData } from './models.js';
 import { bandwidthBench, convBench, convShapes, matmulBench, softmaxCeBench } from './suites.js';
 import { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 
@@ -89,6 +89,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const needData = o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
   const mnist = needData ? await loadMnist({ limit: { train: 8192, test: 1 } }) : null;
   const data: TrainingData | null = mnist && { images: imagesToFloat32(mnist.train.images), labels: Int32Array.from(mnist.train.labels), n: mnist.train.labels.length };
+  const peerResults = new Map<string, PeerTraining>();
   for (const p of pairings) {
     log(`-- Tessera ${tesseraLabel(p.tessera)} against ${peerLabel(p.peer)}`);
     const scale = p.tessera.backend === 'webgpu' ? (o.webgpuScale ?? 1) : 1;
@@ -98,7 +99,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     if (o.convBatch) for (const s of convShapes(o.convBatch)) add(await convBench(s, p, op));
     if (o.bandwidthSize) add(await bandwidthBench(o.bandwidthSize, p, op));
     if (o.softmaxCe) add([await softmaxCeBench(o.softmaxCe[0], o.softmaxCe[1], p, op)]);
-    const training = { warmup: o.warmup, rounds: o.rounds };
+    const training = { warmup: o.warmup, rounds: o.rounds, peerResults };
     if (data) {
       if (o.mlpSteps > 0) add(await trainingBench('mlp', data, o.mlpBatch ?? 128, steps(o.mlpSteps), p, training));
       if (o.lenetSteps > 0) add(await trainingBench('lenet5', data, o.lenetBatch ?? 64, steps(o.lenetSteps), p, training));

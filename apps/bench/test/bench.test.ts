@@ -60,6 +60,14 @@ describe('benchmark runner', () => {
         expect(r.ratio).toBeCloseTo(ratioOf(r.unit, r.tessera, r.peer), 10);
       }
     }
+    // The wasm pairings' CNN rows reuse TF.js cpu's numbers from the cpu pairing of the same run.
+    const fallbacks = report.rows.filter((r) => r.contender.startsWith('wasm') && r.peerName === 'tfjs cpu');
+    expect(fallbacks).toHaveLength(8);
+    for (const r of fallbacks) {
+      expect(r.note).toBe('instead of tfjs wasm, measured in the cpu pairing of this run');
+      const same = report.rows.find((c) => c.contender === 'cpu' && c.benchmark === r.benchmark)!;
+      expect(r.peer).toBe(same.peer);
+    }
     expect(report.tfjsWasm).toMatchObject({ version: '4.22.0', threads: 1 });
     // The sweep: every size for Tessera wasm 1T/2T, cpu, webgpu and the three TF.js backends.
     expect(report.sweep!.matmul.map((p) => `${p.n} ${p.contender}`)).toEqual(
