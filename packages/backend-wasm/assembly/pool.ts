@@ -42,6 +42,44 @@ function windowArgMax(x: usize, base: i32, w: i32, c: i32, y0: i32, y1: i32, x0:
 }
 
 /**
+ * MaxPool's values alone (no positions): four channels at a time with f32x4.max, which like
+ * f32.max gives NaN when either side is NaN, so a NaN in the window wins as in windowArgMax.
+ */
+function maxPoolValues(out: usize, x: usize, g: P): void {
+  const n = g.n, h = g.h, w = g.w, c = g.c, oh = g.oh, ow = g.ow;
+  const ninf = f32x4.splat(-Infinity);
+  let o = out;
+  for (let img = 0; img < n; img++) {
+    const base = x + (<usize>(img * h * w * c) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const ys = oy * g.sh - g.pt;
+      const y0 = max(0, ys);
+      const y1 = max(y0, min(h, ys + g.fh));
+      for (let ox = 0; ox < ow; ox++, o += <usize>c << 2) {
+        const xs = ox * g.sw - g.pl;
+        const x0 = max(0, xs);
+        const x1 = max(x0, min(w, xs + g.fw));
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          let m = ninf;
+          for (let yy = y0; yy < y1; yy++) {
+            for (let xx = x0; xx < x1; xx++) m = f32x4.max(m, v128.load(base + (<usize>((yy * w + xx) * c + ch) << 2)));
+          }
+          v128.store(o + (<usize>ch << 2), m);
+        }
+        for (; ch < c; ch++) {
+          let m: f32 = -Infinity;
+          for (let yy = y0; yy < y1; yy++) {
+            for (let xx = x0; xx < x1; xx++) m = max<f32>(m, load<f32>(base + (<usize>((yy * w + xx) * c + ch) << 2)));
+          }
+          store<f32>(o + (<usize>ch << 2), m);
+        }
+      }
+    }
+  }
+}
+
+/**
  * Runs one of the four pool kernels. mode 0: MaxPool (out = y, a = x); 1: MaxPoolGrad (out = dx,
  * a = dy, b = x); 2: AvgPool (out = y, a = x); 3: AvgPoolGrad (out = dx, a = dy).
  */
@@ -51,6 +89,10 @@ export function pool(mode: i32, out: usize, a: usize, b: usize, gp: usize, scrat
   const best = scratch;
   const at = scratch + (<usize>c << 2);
   const sums = scratch;
+  if (mode == MAX_POOL) {
+    maxPoolValues(out, a, g);
+    return;
+  }
   if (mode == MAX_POOL_GRAD || mode > AVG_POOL) memory.fill(out, 0, <usize>(n * h * w * c) << 2);
   for (let img = 0; img < n; img++) {
     const base = img * h * w * c;

@@ -55,6 +55,10 @@ describe('elementwise on long rows (SIMD bodies and remainders)', () => {
     check(`${k} [1027]`, k, [{ shape: [1027] }, { shape: [1027] }]);
     check(`${k} [33,67] with [67]`, k, [{ shape: [33, 67] }, { shape: [67] }]);
     check(`${k} scalar with [259]`, k, [{ shape: [] }, { shape: [259] }]);
+    // A per-channel operand over rows of a few channels: tiled into long SIMD rows (with a remainder of rows).
+    check(`${k} [301,6] with [6]`, k, [{ shape: [301, 6] }, { shape: [6] }]);
+    check(`${k} [6] with [7,43,6]`, k, [{ shape: [6] }, { shape: [7, 43, 6] }]);
+    check(`${k} [4,5,9,13] with [13]`, k, [{ shape: [4, 5, 9, 13] }, { shape: [13] }]);
   }
   for (const k of ['Add', 'Sub', 'Mul', 'Maximum', 'Minimum', 'Mod']) {
     check(`${k} int32 [1031] with [1031]`, k, [{ shape: [1031], dtype: 'int32' }, { shape: [1031], dtype: 'int32', values: Array.from({ length: 1031 }, (_, i) => (i % 7) - 3) }]);
@@ -143,6 +147,8 @@ describe('convolutions and pools at training sizes', () => {
   check('Conv2DBackpropFilter one channel 5×5', 'Conv2DBackpropFilter', [{ shape: [4, 28, 28, 1] }, { shape: [4, 28, 28, 6] }], { strides: [1, 1], pad: [2, 2, 2, 2], dilations: [1, 1], filterShape: [5, 5, 1, 6] }, 1e-4, 1e-3);
   const pool = { filterSize: [3, 3], strides: [2, 2], pad: [1, 1, 1, 1] };
   check('MaxPool', 'MaxPool', [{ shape: [2, 15, 15, 6] }], pool);
+  const special = Array.from({ length: 2 * 9 * 9 * 5 }, (_, i) => (i % 37 === 0 ? NaN : i % 41 === 0 ? Infinity : i % 43 === 0 ? -Infinity : Math.sin(i)));
+  check('MaxPool with NaN and ±Infinity (4 + 1 channels)', 'MaxPool', [{ shape: [2, 9, 9, 5], values: special }], pool);
   check('AvgPool', 'AvgPool', [{ shape: [2, 15, 15, 6] }], pool);
   check('MaxPoolGrad', 'MaxPoolGrad', [{ shape: [2, 8, 8, 6] }, { shape: [2, 15, 15, 6] }], pool);
   check('AvgPoolGrad', 'AvgPoolGrad', [{ shape: [2, 8, 8, 6] }], { ...pool, inputShape: [2, 15, 15, 6] });
