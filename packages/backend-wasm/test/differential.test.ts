@@ -98,6 +98,10 @@ describe('special values match the cpu backend exactly', () => {
 
 describe('reductions and layout kernels', () => {
   check('Sum over axis 1 of [7,300,5]', 'Sum', [{ shape: [7, 300, 5] }], { axes: [1] }, 1e-5, 1e-4);
+  // Contiguous rows: the f64x2 SIMD sum, with remainders.
+  check('Sum over axis 1 of [5,1027]', 'Sum', [{ shape: [5, 1027] }], { axes: [1] }, 1e-5, 1e-4);
+  check('Sum of all [100003]', 'Sum', [{ shape: [100003] }], { axes: [0] }, 1e-5, 1e-3);
+  check('Sum of all [3] (no full vector)', 'Sum', [{ shape: [3] }], { axes: [0] });
   check('Max over axes [0,2] of [9,8,7]', 'Max', [{ shape: [9, 8, 7] }], { axes: [0, 2] });
   check('Prod int32 over axis 0', 'Prod', [{ shape: [5, 11], dtype: 'int32' }], { axes: [0] });
   check('ArgMin over axis 1 of [6,50,3]', 'ArgMin', [{ shape: [6, 50, 3] }], { axis: 1 });
