@@ -132,8 +132,88 @@ function col2im(col: usize, g: G, r0: i32, r1: i32, dx: usize): void {
   }
 }
 
+/** Whether `conv2dImage` applies: one input channel, at most 8 filters, stride 1, no padding or dilation. */
+// @ts-ignore: decorator
+@inline function imageConv(g: G): bool {
+  return g.c == 1 && g.o <= 8 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.pt == 0 && g.pl == 0 &&
+    g.oh == g.h - g.fh + 1 && g.ow == g.w - g.fw + 1 && g.fh * g.fw <= 64;
+}
+
+/** Stores the 4 lanes of `a` (filter k at 4 adjacent pixels) into NHWC rows of o values. */
+// @ts-ignore: decorator
+@inline function put4(yo: usize, o: i32, k: i32, a: v128): void {
+  if (k >= o) return;
+  const ob = <usize>o << 2;
+  const p = yo + (<usize>k << 2);
+  store<f32>(p, f32x4.extract_lane(a, 0));
+  store<f32>(p + ob, f32x4.extract_lane(a, 1));
+  store<f32>(p + 2 * ob, f32x4.extract_lane(a, 2));
+  store<f32>(p + 3 * ob, f32x4.extract_lane(a, 3));
+}
+
+/**
+ * The first layer on grayscale images (see `imageConv`): four adjacent output pixels at a time,
+ * one vector load of the input per filter tap, multiplied by each filter's weight for that tap
+ * (splatted once into `ws`, 8 vectors a tap). im2col + gemm spends its time there on a product
+ * only o ≤ 8 columns wide. Taps are summed in the filter's order, as the gemm path does.
+ */
+function conv2dImage(y: usize, x: usize, f: usize, g: G, ws: usize): void {
+  const h = g.h, w = g.w, fh = g.fh, fw = g.fw, o = g.o, oh = g.oh, ow = g.ow;
+  const taps = fh * fw;
+  for (let t = 0; t < taps; t++) {
+    for (let k = 0; k < 8; k++) {
+      v128.store(ws + (<usize>(t * 8 + k) << 4), f32x4.splat(k < o ? load<f32>(f + (<usize>(t * o + k) << 2)) : 0));
+    }
+  }
+  const zero = f32x4.splat(0);
+  for (let img = 0; img < g.n; img++) {
+    const xi = x + (<usize>(img * h * w) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const yrow = y + (<usize>((img * oh + oy) * ow * o) << 2);
+      let ox = 0;
+      for (; ox + 4 <= ow; ox += 4) {
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+        for (let ky = 0; ky < fh; ky++) {
+          const xr = xi + (<usize>((oy + ky) * w + ox) << 2);
+          const wr = ws + (<usize>(ky * fw * 8) << 4);
+          for (let kx = 0; kx < fw; kx++) {
+            const v = v128.load(xr + (<usize>kx << 2));
+            const wt = wr + (<usize>(kx * 8) << 4);
+            a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wt)));
+            a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wt, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(v, v128.load(wt, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(v, v128.load(wt, 48)));
+            a4 = f32x4.add(a4, f32x4.mul(v, v128.load(wt, 64)));
+            a5 = f32x4.add(a5, f32x4.mul(v, v128.load(wt, 80)));
+            a6 = f32x4.add(a6, f32x4.mul(v, v128.load(wt, 96)));
+            a7 = f32x4.add(a7, f32x4.mul(v, v128.load(wt, 112)));
+          }
+        }
+        const yo = yrow + (<usize>(ox * o) << 2);
+        put4(yo, o, 0, a0); put4(yo, o, 1, a1); put4(yo, o, 2, a2); put4(yo, o, 3, a3);
+        put4(yo, o, 4, a4); put4(yo, o, 5, a5); put4(yo, o, 6, a6); put4(yo, o, 7, a7);
+      }
+      for (; ox < ow; ox++) {
+        for (let k = 0; k < o; k++) {
+          let s: f32 = 0;
+          for (let ky = 0; ky < fh; ky++) {
+            for (let kx = 0; kx < fw; kx++) {
+              s += load<f32>(xi + (<usize>((oy + ky) * w + ox + kx) << 2)) * load<f32>(f + (<usize>((ky * fw + kx) * o + k) << 2));
+            }
+          }
+          store<f32>(yrow + (<usize>(ox * o + k) << 2), s);
+        }
+      }
+    }
+  }
+}
+
 export function conv2d(y: usize, x: usize, f: usize, gp: usize, col: usize, scratch: usize): void {
   const g = geom(gp);
+  if (imageConv(g)) {
+    conv2dImage(y, x, f, g, scratch);
+    return;
+  }
   const rows = g.n * g.oh * g.ow;
   const depth = g.fh * g.fw * g.c;
   if (g.pointwise) {

@@ -148,6 +148,11 @@ describe('convolutions and pools at training sizes', () => {
   check('Conv2DBackpropFilter pointwise', 'Conv2DBackpropFilter', [{ shape: [2, 9, 9, 12] }, { shape: [2, 9, 9, 20] }], { strides: [1, 1], pad: [0, 0, 0, 0], dilations: [1, 1], filterShape: [1, 1, 12, 20] }, 1e-4, 1e-3);
   check('Conv2D stride 2 dilation 2 (many im2col chunks)', 'Conv2D', [{ shape: [1, 40, 40, 300] }, { shape: [3, 3, 300, 4] }], { strides: [2, 2], pad: [2, 2, 2, 2], dilations: [2, 2] }, 1e-4, 1e-4);
   check('Conv2D one channel 5×5 (image input, 6 filters: narrow packed tiles)', 'Conv2D', [{ shape: [4, 28, 28, 1] }, { shape: [5, 5, 1, 6] }], { strides: [1, 1], pad: [2, 2, 2, 2], dilations: [1, 1] }, 1e-4, 1e-4);
+  // One channel, ≤ 8 filters, unpadded stride 1: the direct image convolution (4-pixel blocks and a remainder).
+  const valid = { strides: [1, 1], pad: [0, 0, 0, 0], dilations: [1, 1] };
+  check('Conv2D one channel 3×3 valid, 6 filters (direct)', 'Conv2D', [{ shape: [3, 28, 28, 1] }, { shape: [3, 3, 1, 6] }], valid, 1e-5, 1e-5);
+  check('Conv2D one channel 5×4 valid, 8 filters (direct)', 'Conv2D', [{ shape: [2, 13, 11, 1] }, { shape: [5, 4, 1, 8] }], valid, 1e-5, 1e-5);
+  check('Conv2D one channel 2×2 valid, 1 filter, width 3 (direct, remainder only)', 'Conv2D', [{ shape: [2, 5, 4, 1] }, { shape: [2, 2, 1, 1] }], valid, 1e-5, 1e-5);
   check('Conv2DBackpropFilter one channel 5×5', 'Conv2DBackpropFilter', [{ shape: [4, 28, 28, 1] }, { shape: [4, 28, 28, 6] }], { strides: [1, 1], pad: [2, 2, 2, 2], dilations: [1, 1], filterShape: [5, 5, 1, 6] }, 1e-4, 1e-3);
   const pool = { filterSize: [3, 3], strides: [2, 2], pad: [1, 1, 1, 1] };
   check('MaxPool', 'MaxPool', [{ shape: [2, 15, 15, 6] }], pool);

@@ -62,8 +62,11 @@ const conv2d: WasmKernelFn<Conv2DAttrs> = ({ inputs: [x, f], attrs, backend }) =
   const y = backend.empty([n, oh, ow, o], 'float32');
   if (sizeOf(y.shape) === 0) return y;
   const g = geometry(x!.shape, f!.shape, oh, ow, attrs);
-  const pool = poolFor(backend, g.rows, g.rows * o * g.depth);
-  withColumns(backend, g.colValues, (col, scratch) => {
+  // One input channel and at most 8 filters, stride 1, unpadded: the module's direct image
+  // convolution (one thread, no column buffer) beats im2col + a gemm 8 columns wide.
+  const image = x!.shape[3] === 1 && o <= 8 && fh * fw <= 64 && attrs.strides.every((v) => v === 1) && attrs.dilations.every((v) => v === 1) && attrs.pad.every((v) => v === 0);
+  const pool = image ? null : poolFor(backend, g.rows, g.rows * o * g.depth);
+  withColumns(backend, image ? 0 : g.colValues, (col, scratch) => {
     const words = backend.args(g.words);
     if (!pool) {
       backend.kernels.conv2d(backend.ptr(y), backend.ptr(x!), backend.ptr(f!), words, col, scratch);
