@@ -39,11 +39,14 @@ export async function timeIt(fn: () => unknown | Promise<unknown>, o: TimeOption
   return { median: times[Math.floor(times.length / 2)]!, min: times[0]!, max: times[times.length - 1]!, repeats: times.length };
 }
 
-/** Largest |a - b| relative to the largest |b| (results must agree before they are timed). */
-export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/**
+ * Largest |a - b| relative to the largest |b| (results must agree before they are timed), or to
+ * `scale` when that is larger: a sum's rounding error grows with Σ|x|, not with the sum itself.
+ */
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>, scale0 = 0): number {
   if (a.length !== b.length) return Infinity;
   let maxDiff = 0;
-  let scale = 1e-12;
+  let scale = Math.max(1e-12, scale0);
   for (let i = 0; i < a.length; i++) {
     maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
     scale = Math.max(scale, Math.abs(b[i]!));

@@ -5,20 +5,24 @@ import { lineChart, ratioChart, type Series } from './chart.js';
 import { formatTable, LOWER_IS_BETTER } from './harness.js';
 import type { BenchOptions, BenchReport } from './run.js';
 
-/** `pnpm bench`: every row once, short timing windows, a few minutes. */
+/**
+ * `pnpm bench`: every kind of row once, smaller convolutions and windows, one round each: a look
+ * in a fraction of the full run's time (TF.js cpu's conv gradients and CNN steps take seconds each).
+ */
 export const QUICK: BenchOptions = {
   matmulSizes: [128, 256, 512, 1024],
-  convBatch: 32,
+  convBatch: 8,
   bandwidthSize: 2 ** 20,
   softmaxCe: [512, 1000],
   mlpSteps: 40,
   lenetSteps: 6,
-  cnnSteps: 2,
+  cnnSteps: 1,
   inference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000]],
-  minMs: 400,
+  minMs: 300,
   warmup: 2,
+  rounds: 1,
   webgpuScale: 0.5,
-  sweep: { sizes: [64, 128, 256, 512, 1024], threads: [1, 2, 3, 4], minMs: 200, mlpSteps: 20 },
+  sweep: { sizes: [64, 128, 256, 512, 1024], threads: [1, 2, 3, 4], minMs: 150, mlpSteps: 20 },
 };
 
 /** `pnpm bench --full`: longer windows and more steps, the CNN's inference too. */

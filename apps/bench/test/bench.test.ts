@@ -113,6 +113,8 @@ describe('benchmark runner', () => {
     expect(relativeDifference([1, 2], [1, 2])).toBe(0);
     expect(relativeDifference([1, 2.5], [1, 2])).toBeCloseTo(0.25);
     expect(relativeDifference([1], [1, 2])).toBe(Infinity);
+    // Relative to a larger scale where given (a sum against the sum of magnitudes).
+    expect(relativeDifference([1.5], [1], 100)).toBeCloseTo(0.005);
   });
 
   it('counts ratios the way the unit does: above 1 means Tessera is better', () => {
