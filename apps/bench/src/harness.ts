@@ -73,6 +73,12 @@ export interface Row {
   note?: string;
   /** More about a missing peer number: the error the peer raised. */
   detail?: string;
+  /**
+   * The spread behind the numbers, in the row's unit, low first: the min and max of the repeats in
+   * the reported round (ops, inference), or over the rounds (training). Absent for peak memory,
+   * which is counted once, exactly.
+   */
+  range?: { tessera: [number, number]; peer: [number, number] | null };
 }
 
 /** Units where a smaller number is better. */
@@ -90,18 +96,26 @@ export function row(benchmark: string, unit: string, contender: string, tessera:
 
 /**
  * Times two contenders in alternating rounds (so drift of the machine hits both alike) and returns
- * each one's best round median, in ms per run.
+ * each one's best round (the lowest median), in ms per run, with that round's min and max.
  */
-export async function duel(ours: () => Promise<unknown>, theirs: () => Promise<unknown>, o: TimeOptions & { rounds?: number }): Promise<{ ours: number; theirs: number }> {
+export async function duel(ours: () => Promise<unknown>, theirs: () => Promise<unknown>, o: TimeOptions & { rounds?: number }): Promise<{ ours: Timing; theirs: Timing }> {
   const { rounds = 2, minMs = 500, ...rest } = o;
   const time = { ...rest, minMs: minMs / rounds };
-  let a = Infinity;
-  let b = Infinity;
+  let a: Timing | null = null;
+  let b: Timing | null = null;
   for (let r = 0; r < rounds; r++) {
-    a = Math.min(a, (await timeIt(ours, time)).median);
-    b = Math.min(b, (await timeIt(theirs, time)).median);
+    const ta = await timeIt(ours, time);
+    if (!a || ta.median < a.median) a = ta;
+    const tb = await timeIt(theirs, time);
+    if (!b || tb.median < b.median) b = tb;
   }
-  return { ours: a, theirs: b };
+  return { ours: a!, theirs: b! };
+}
+
+/** A timing's min and max in a row's unit (a throughput's range is the inverse of the times'), low first. */
+export function rangeOf(t: Timing, toUnit: (ms: number) => number): [number, number] {
+  const [x, y] = [toUnit(t.min), toUnit(t.max)];
+  return x <= y ? [x, y] : [y, x];
 }
 
 export function formatTable(rows: Row[]): string {

@@ -5,7 +5,7 @@ import { Conv2D, Dense, Flatten, MaxPooling2D } from '@tessera/layers';
 import { Sequential } from '@tessera/models';
 import { adam } from '@tessera/optimizers';
 import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing, type Peer } from './contenders.js';
-import { duel, relativeDifference, row, type Row } from './harness.js';
+import { duel, rangeOf, relativeDifference, row, type Row } from './harness.js';
 import { AGREE, assertSameInputs, isUnsupported } from './suites.js';
 
 export type ModelKind = 'mlp' | 'lenet5' | 'cnn';
@@ -199,12 +199,15 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
     return (steps * batchSize) / ((performance.now() - t0) / 1000);
   };
   // Interleave rounds so drift of the machine hits both alike; report the best round of each.
-  let o = 0;
-  let t = cached?.samplesPerSec ?? 0;
+  const oursRounds: number[] = [];
+  const theirsRounds: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    o = Math.max(o, await measure(stepOurs));
-    if (model) t = Math.max(t, await measure(model.stepTheirs));
+    oursRounds.push(await measure(stepOurs));
+    if (model) theirsRounds.push(await measure(model.stepTheirs));
   }
+  const o = Math.max(...oursRounds);
+  const t = model ? Math.max(...theirsRounds) : cached!.samplesPerSec;
+  const spread = (v: number[]): [number, number] => [Math.min(...v), Math.max(...v)];
   // Peak memory of one more step each.
   resetPeakMemory();
   await stepOurs(1);
@@ -217,9 +220,12 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
     peerResults?.set(peerKey(peer, kind, batchSize, steps), { samplesPerSec: t, peakMB: peakTheirs });
   }
   ours.dispose();
-  rows.forEach((r) => (r.tessera = o));
+  for (const r of rows) {
+    r.tessera = o;
+    r.range = { tessera: spread(oursRounds), peer: null };
+  }
   const fallback = peer !== pairing.peer ? { note: `instead of ${peerLabel(pairing.peer)}${cached ? ', measured in the cpu pairing of this run' : ''}` } : {};
-  rows.push(row(name, 'samples/s', contender, o, peerLabel(peer), t, fallback));
+  rows.push(row(name, 'samples/s', contender, o, peerLabel(peer), t, { ...fallback, range: { tessera: spread(oursRounds), peer: model ? spread(theirsRounds) : null } }));
   rows.push(row(`peak tensor memory, ${name} step`, 'MB', contender, peakOurs, peerLabel(peer), peakTheirs, fallback));
   return rows;
 }
@@ -260,7 +266,10 @@ export async function inferenceBench(kind: ModelKind, data: TrainingData, batch:
     const diff = relativeDifference(await runOurs(), await runTheirs());
     if (!(diff <= AGREE)) throw new Error(`${name}: predictions differ between Tessera and ${peerLabel(pairing.peer)} (relative ${diff})`);
     const t = await duel(runOurs, runTheirs, { minMs: o.minMs, minRepeats: 3, rounds: o.rounds ?? 2 });
-    return row(name, 'ms', tesseraLabel(pairing.tessera), t.ours, peerLabel(pairing.peer), t.theirs);
+    const ms = (v: number): number => v;
+    return row(name, 'ms', tesseraLabel(pairing.tessera), t.ours.median, peerLabel(pairing.peer), t.theirs.median, {
+      range: { tessera: rangeOf(t.ours, ms), peer: rangeOf(t.theirs, ms) },
+    });
   } finally {
     xo.dispose();
     xt.dispose();

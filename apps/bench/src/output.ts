@@ -92,11 +92,14 @@ export function markdownReport(r: BenchReport, command: string): string {
     out.push(r.webgpu.ok ? `- WebGPU (Dawn, npm \`webgpu\`): adapter ${r.webgpu.adapter}; TF.js webgpu 4.22 on the same GPU object sees ${r.webgpu.tfjsAdapter}${r.webgpu.swiftShader ? ' (SwiftShader: Vulkan on the CPU, no GPU here)' : ''}.` : `- WebGPU left out: ${r.webgpu.detail}`);
   }
   out.push('');
-  out.push('| benchmark | Tessera | TF.js | Tessera better by |');
-  out.push('|---|---:|---:|---:|');
+  const spreads = r.rows.some((row) => row.range);
+  const span = (x: [number, number] | null | undefined): string => (x ? `${fmt(x[0])}–${fmt(x[1])}` : '–');
+  out.push(`| benchmark | Tessera | TF.js | Tessera better by |${spreads ? ' min–max (Tessera; TF.js) |' : ''}`);
+  out.push(`|---|---:|---:|---:|${spreads ? '---:|' : ''}`);
   for (const row of r.rows) {
     const peer = row.peer === null ? `n/a (${row.note ?? 'unsupported'})` : `${fmt(row.peer)} ${row.unit} (${row.peerName})${row.note ? ` — ${row.note}` : ''}`;
-    out.push(`| ${row.benchmark} | ${fmt(row.tessera)} ${row.unit} (${row.contender}) | ${peer} | ${row.ratio === null ? '–' : `**${row.ratio.toFixed(2)}×**`} |`);
+    const range = spreads ? ` ${span(row.range?.tessera)}; ${span(row.range?.peer)} |` : '';
+    out.push(`| ${row.benchmark} | ${fmt(row.tessera)} ${row.unit} (${row.contender}) | ${peer} | ${row.ratio === null ? '–' : `**${row.ratio.toFixed(2)}×**`} |${range}`);
   }
   out.push('');
   out.push(`Ratios: Tessera ÷ TF.js for throughputs, TF.js ÷ Tessera for ${[...LOWER_IS_BETTER].join(' and ')}; above 1 Tessera is better.`);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { grads, valueAndGrad } from '@tessera/autograd';
 import { Random, add, conv2d, matmul, mean, slice, softmaxCrossEntropy, sum, tensor, tidy, type Tensor } from '@tessera/core';
 import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing } from './contenders.js';
-import { duel, relativeDifference, row, timeIt, type Row } from './harness.js';
+import { duel, rangeOf, relativeDifference, row, timeIt, type Row } from './harness.js';
 
 /** Largest relative difference allowed between Tessera's and TF.js's results before timing. */
 export const AGREE = 1e-4;
@@ -74,12 +74,15 @@ async function compareOp(
     a = await theirs();
   } catch (e) {
     if (!isUnsupported(e)) throw e;
-    return { benchmark: name, unit, contender, tessera: toUnit((await timeIt(ours, { minMs: o.minMs / 2, minRepeats: 3 })).median), peerName: peerLabel(pairing.peer), peer: null, ratio: null, note: `not supported by ${peerLabel(pairing.peer)}`, detail: String((e as Error)?.message ?? e) };
+    const alone = await timeIt(ours, { minMs: o.minMs / 2, minRepeats: 3 });
+    return { benchmark: name, unit, contender, tessera: toUnit(alone.median), range: { tessera: rangeOf(alone, toUnit), peer: null }, peerName: peerLabel(pairing.peer), peer: null, ratio: null, note: `not supported by ${peerLabel(pairing.peer)}`, detail: String((e as Error)?.message ?? e) };
   }
   const diff = relativeDifference(joined(await ours()), joined(a), scale);
   if (!(diff <= tolerance)) throw new Error(`${name}: results differ between Tessera ${contender} and ${peerLabel(pairing.peer)} (relative ${diff})`);
   const t = await duel(ours, theirs, { minMs: o.minMs, minRepeats: 3, rounds: o.rounds ?? 2 });
-  return row(name, unit, contender, toUnit(t.ours), peerLabel(pairing.peer), toUnit(t.theirs));
+  return row(name, unit, contender, toUnit(t.ours.median), peerLabel(pairing.peer), toUnit(t.theirs.median), {
+    range: { tessera: rangeOf(t.ours, toUnit), peer: rangeOf(t.theirs, toUnit) },
+  });
 }
 
 /** n×n×n float32 matmul, result read back: GFLOP/s of both. */

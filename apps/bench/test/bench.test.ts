@@ -50,6 +50,14 @@ describe('benchmark runner', () => {
       ...pairing('wasm 2T', 'tfjs wasm'),
       ...pairing('webgpu', 'tfjs webgpu'),
     ]);
+    // Every timed number comes with the spread behind it (min–max of repeats or rounds), which
+    // holds it; peak memory is counted once, exactly.
+    const within = (v: number, [lo, hi]: [number, number]): boolean => lo <= v * (1 + 1e-9) && v <= hi * (1 + 1e-9);
+    for (const r of report.rows.filter((x) => Number.isFinite(x.tessera) && x.unit !== 'MB')) {
+      expect(r.range, r.benchmark).toBeDefined();
+      expect(within(r.tessera, r.range!.tessera), `${r.benchmark}: ${r.tessera} in ${r.range!.tessera}`).toBe(true);
+      if (r.peer !== null && r.range!.peer) expect(within(r.peer, r.range!.peer), `${r.benchmark}: peer ${r.peer} in ${r.range!.peer}`).toBe(true);
+    }
     for (const r of report.rows) {
       if (r.peer === null) {
         expect(r.ratio).toBeNull();
