@@ -80,7 +80,7 @@ async function copyWeights(ours: Sequential, theirs: tfl.Sequential): Promise<vo
 }
 
 /** Batch k (cycling) of the data: images and one-hot labels. */
-function batchOf(data: TrainingData, batchSize: number, i: number): { x: Float32Array; y: Float32Array } {
+export function batchOf(data: TrainingData, batchSize: number, i: number): { x: Float32Array; y: Float32Array } {
   const batches = Math.floor(data.n / batchSize);
   if (batches < 1) throw new Error(`the benchmark data has ${data.n} images, fewer than one batch of ${batchSize}`);
   const k = i % batches;

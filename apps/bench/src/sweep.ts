@@ -3,7 +3,7 @@ import { matmul, tensor, type Tensor } from '@tessera/core';
 import { setThreads } from '@tessera/backend-wasm';
 import { useTessera, useTfjs, type Peer, type TesseraContender, tesseraLabel, peerLabel } from './contenders.js';
 import { relativeDifference, timeIt } from './harness.js';
-import { buildTessera, type TrainingData } from './models.js';
+import { batchOf, buildTessera, type TrainingData } from './models.js';
 import { AGREE, randomArray } from './suites.js';
 import { adam } from '@tessera/optimizers';
 
@@ -120,12 +120,9 @@ async function mlpThroughput(data: TrainingData, steps: number): Promise<number>
   const batch = 128;
   const model = buildTessera('mlp');
   model.compile({ optimizer: adam(1e-3), loss: 'categoricalCrossentropy' });
-  const batches = Math.floor(data.n / batch);
   const step = async (i: number): Promise<void> => {
-    const k = i % batches;
-    const y = new Float32Array(batch * 10);
-    for (let j = 0; j < batch; j++) y[j * 10 + data.labels[k * batch + j]!] = 1;
-    const [xt, yt] = [tensor(data.images.subarray(k * batch * 784, (k + 1) * batch * 784), [batch, 784]), tensor(y, [batch, 10])];
+    const { x, y } = batchOf(data, batch, i);
+    const [xt, yt] = [tensor(x, [batch, 784]), tensor(y, [batch, 10])];
     await model.trainOnBatch(xt, yt);
     xt.dispose();
     yt.dispose();
