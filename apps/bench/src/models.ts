@@ -6,7 +6,7 @@ import { Sequential } from '@tessera/models';
 import { adam } from '@tessera/optimizers';
 import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing, type Peer } from './contenders.js';
 import { duel, rangeOf, relativeDifference, row, type Row } from './harness.js';
-import { AGREE, assertSameInputs, isUnsupported } from './suites.js';
+import { AGREE, assertSameInputs, isUnsupported, readDisposing } from './suites.js';
 
 export type ModelKind = 'mlp' | 'lenet5' | 'cnn';
 export const MODEL_KINDS: ModelKind[] = ['mlp', 'lenet5', 'cnn'];
@@ -247,22 +247,8 @@ export async function inferenceBench(kind: ModelKind, data: TrainingData, batch:
   try {
     await copyWeights(ours, theirs);
     assertSameInputs(name, await xo.data(), await xt.data());
-    const runOurs = async (): Promise<ArrayLike<number>> => {
-      const p = ours.predict(xo, { batchSize: batch });
-      try {
-        return (await p.data()) as ArrayLike<number>;
-      } finally {
-        p.dispose();
-      }
-    };
-    const runTheirs = async (): Promise<ArrayLike<number>> => {
-      const p = theirs.predict(xt, { batchSize: batch }) as tf.Tensor;
-      try {
-        return (await p.data()) as ArrayLike<number>;
-      } finally {
-        p.dispose();
-      }
-    };
+    const runOurs = (): Promise<ArrayLike<number>> => readDisposing(ours.predict(xo, { batchSize: batch }));
+    const runTheirs = (): Promise<ArrayLike<number>> => readDisposing(theirs.predict(xt, { batchSize: batch }) as tf.Tensor);
     const diff = relativeDifference(await runOurs(), await runTheirs());
     if (!(diff <= AGREE)) throw new Error(`${name}: predictions differ between Tessera and ${peerLabel(pairing.peer)} (relative ${diff})`);
     const t = await duel(runOurs, runTheirs, { minMs: o.minMs, minRepeats: 3, rounds: o.rounds ?? 2 });

@@ -95,7 +95,7 @@ export async function matmulBench(n: number, pairing: Pairing, o: OpOptions): Pr
     return await compareOp(
       `matmul ${n}³`, 'GFLOP/s', pairing,
       async () => [await readDisposing(matmul(a.ours, b.ours))],
-      async () => [await readDisposingTf(tf.matMul(a.theirs, b.theirs))],
+      async () => [await readDisposing(tf.matMul(a.theirs, b.theirs))],
       (ms) => (2 * n ** 3) / (ms * 1e6), o,
     );
   } finally {
@@ -103,15 +103,8 @@ export async function matmulBench(n: number, pairing: Pairing, o: OpOptions): Pr
   }
 }
 
-async function readDisposing(t: Tensor): Promise<ArrayLike<number>> {
-  try {
-    return (await t.data()) as ArrayLike<number>;
-  } finally {
-    t.dispose();
-  }
-}
-
-async function readDisposingTf(t: tf.Tensor): Promise<ArrayLike<number>> {
+/** Reads a tensor of either framework (both have `data()` and `dispose()`) and disposes of it. */
+export async function readDisposing(t: { data(): Promise<unknown>; dispose(): void }): Promise<ArrayLike<number>> {
   try {
     return (await t.data()) as ArrayLike<number>;
   } finally {
@@ -163,7 +156,7 @@ export async function convBench(s: ConvShape, pairing: Pairing, o: OpOptions): P
     const forward = await compareOp(
       `conv2d forward, ${s.name} (${dims})`, 'GFLOP/s', pairing,
       async () => [await readDisposing(conv2d(x.ours, f.ours, 1, s.padding))],
-      async () => [await readDisposingTf(tf.conv2d(x.theirs as tf.Tensor4D, f.theirs as tf.Tensor4D, 1, s.padding))],
+      async () => [await readDisposing(tf.conv2d(x.theirs as tf.Tensor4D, f.theirs as tf.Tensor4D, 1, s.padding))],
       (ms) => flops / (ms * 1e6), o,
     );
     const oursGrad = grads((a, b) => conv2d(a, b, 1, s.padding));
@@ -176,7 +169,7 @@ export async function convBench(s: ConvShape, pairing: Pairing, o: OpOptions): P
       },
       async () => {
         const [dx, df] = theirsGrad([x.theirs, f.theirs], dy.theirs) as [tf.Tensor, tf.Tensor];
-        return [await readDisposingTf(dx), await readDisposingTf(df)];
+        return [await readDisposing(dx), await readDisposing(df)];
       },
       (ms) => (2 * flops) / (ms * 1e6), o,
     );
@@ -201,7 +194,7 @@ export async function bandwidthBench(n: number, pairing: Pairing, o: OpOptions, 
     // Checked in full once (one add), then timed as the chain with a one-element read.
     const sumCheck = add(a.ours, b.ours);
     const sumTheirs = tf.add(a.theirs, b.theirs);
-    const diff = relativeDifference(await readDisposing(sumCheck), await readDisposingTf(sumTheirs));
+    const diff = relativeDifference(await readDisposing(sumCheck), await readDisposing(sumTheirs));
     if (!(diff <= AGREE)) throw new Error(`add ${size}: results differ (relative ${diff})`);
     const addRow = await compareOp(
       `add, ${chain} in a row, ${size} float32`, 'GB/s', pairing,
@@ -210,7 +203,7 @@ export async function bandwidthBench(n: number, pairing: Pairing, o: OpOptions, 
         for (let i = 0; i < chain; i++) y = add(y, b.ours);
         return slice(y, [n - 1], [1]);
       }))],
-      async () => [await readDisposingTf(tf.tidy(() => {
+      async () => [await readDisposing(tf.tidy(() => {
         let y = a.theirs;
         for (let i = 0; i < chain; i++) y = tf.add(y, b.theirs);
         return tf.slice(y, [n - 1], [1]);
@@ -224,7 +217,7 @@ export async function bandwidthBench(n: number, pairing: Pairing, o: OpOptions, 
     const sumRow = await compareOp(
       `sum to a scalar, ${size} float32`, 'GB/s', pairing,
       async () => [await readDisposing(sum(a.ours))],
-      async () => [await readDisposingTf(tf.sum(a.theirs))],
+      async () => [await readDisposing(tf.sum(a.theirs))],
       (ms) => (4 * n) / (ms * 1e6), o, 1e-5, absSum,
     );
     return [addRow, sumRow];
@@ -253,7 +246,7 @@ export async function softmaxCeBench(rows: number, classes: number, pairing: Pai
       },
       async () => {
         const { value, grad } = theirs(logits.theirs);
-        return [await readDisposingTf(value), await readDisposingTf(grad)];
+        return [await readDisposing(value), await readDisposing(grad)];
       },
       (ms) => ms, o,
     );

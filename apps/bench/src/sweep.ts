@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matmul, tensor, type Tensor } from '@tessera/core';
+import { matmul, tensor } from '@tessera/core';
 import { setThreads } from '@tessera/backend-wasm';
 import { useTessera, useTfjs, type Peer, type TesseraContender, tesseraLabel, peerLabel } from './contenders.js';
 import { relativeDifference, timeIt } from './harness.js';
 import { batchOf, buildTessera, type TrainingData } from './models.js';
-import { AGREE, randomArray } from './suites.js';
+import { AGREE, randomArray, readDisposing } from './suites.js';
 import { adam } from '@tessera/optimizers';
 
 export interface SweepOptions {
@@ -69,12 +69,7 @@ export async function runSweep(o: SweepOptions, data: TrainingData | null, log: 
     for (const c of tessera) {
       await useTessera(c);
       const [ta, tb] = [tensor(a, [n, n]), tensor(b, [n, n])];
-      const run = async (): Promise<ArrayLike<number>> => {
-        const p: Tensor = matmul(ta, tb);
-        const v = await p.data();
-        p.dispose();
-        return v;
-      };
+      const run = (): Promise<ArrayLike<number>> => readDisposing(matmul(ta, tb));
       add(tesseraLabel(c), await timeMatmul(n, run, ref, tesseraLabel(c), o.minMs));
       ta.dispose();
       tb.dispose();
@@ -82,12 +77,7 @@ export async function runSweep(o: SweepOptions, data: TrainingData | null, log: 
     for (const peer of o.peers) {
       await useTfjs(peer);
       const [fa, fb] = [tf.tensor2d(a, [n, n]), tf.tensor2d(b, [n, n])];
-      const run = async (): Promise<ArrayLike<number>> => {
-        const p = tf.matMul(fa, fb);
-        const v = await p.data();
-        p.dispose();
-        return v;
-      };
+      const run = (): Promise<ArrayLike<number>> => readDisposing(tf.matMul(fa, fb));
       add(peerLabel(peer), await timeMatmul(n, run, ref, peerLabel(peer), o.minMs));
       fa.dispose();
       fb.dispose();
@@ -109,9 +99,8 @@ export async function runSweep(o: SweepOptions, data: TrainingData | null, log: 
 
 async function product(a: Float32Array, b: Float32Array, n: number): Promise<ArrayLike<number>> {
   const [ta, tb] = [tensor(a, [n, n]), tensor(b, [n, n])];
-  const p = matmul(ta, tb);
-  const v = await p.data();
-  [ta, tb, p].forEach((t) => t.dispose());
+  const v = await readDisposing(matmul(ta, tb));
+  [ta, tb].forEach((t) => t.dispose());
   return v;
 }
 
