@@ -125,15 +125,10 @@ function vectorElementwise(
   backend.run(
     fullKey,
     () => {
-      const decls = [
-        '@group(0) @binding(0) var<storage, read> P: array<i32>;',
-        `@group(0) @binding(1) var<storage, read_write> Y: array<vec4<${outType}>>;`,
-        ...types.map((t, k) => `@group(0) @binding(${k + 2}) var<storage, read> X${k}: array<${modes[k] === 'same' ? `vec4<${t}>` : t}>;`),
-      ];
       const params = vars.map((v, k) => `${v}: ${types[k]}`).join(', ');
       const loads = vars.map((v, k) => `  let ${v}4 = X${k}[${modes[k] === 'same' ? 'i' : '0'}];`);
       const comp = (c: string): string => `op_(${vars.map((v, k) => (modes[k] === 'same' ? `${v}4.${c}` : `${v}4`)).join(', ')})`;
-      return `${decls.join('\n')}
+      return `${bindings(`vec4<${outType}>`, types.map((t, k) => (modes[k] === 'same' ? `vec4<${t}>` : t)))}
 fn op_(${params}) -> ${outType} { return ${expr}; }
 ${flatMain(WG, `${loads.join('\n')}\n  Y[i] = vec4<${outType}>(${['x', 'y', 'z', 'w'].map(comp).join(', ')});`)}`;
     },
