@@ -31,6 +31,8 @@ export interface TrainOptions {
   dataDir: string | undefined;
   /** Pixels as [0, 1] ('unit') or standardised by the training set's mean and deviation; default per model. */
   inputs: 'unit' | 'standard' | undefined;
+  /** Label smoothing of the cross-entropy (0: one-hot targets); default per model. */
+  labelSmoothing: number | undefined;
   verbose: number;
 }
 
@@ -65,6 +67,8 @@ Train options:
   --data-dir DIR                    read IDX files (gzipped or not) from DIR instead of the npm package
   --inputs unit|standard            pixels in [0, 1], or standardised with the training set's mean and
                                     deviation by a Rescaling layer saved in the model (default per model)
+  --label-smoothing X               train against targets (1 - X)·one-hot + X/10 (0 <= X < 1; default
+                                    per model: 0.1 for mlp, 0 for the others)
   --quiet                           one line per epoch instead of a progress bar
 `;
 
@@ -107,7 +111,7 @@ export function parseArgs(argv: string[]): Options {
   }
   const o: TrainOptions = {
     command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined, lrDecay: undefined,
-    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, verbose: 1,
+    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, labelSmoothing: undefined, verbose: 1,
   };
   while (args.length) {
     const a = args.shift()!;
@@ -133,6 +137,12 @@ export function parseArgs(argv: string[]): Options {
       case '--dataset': o.dataset = oneOf(flag, value(), ['mnist', 'fashion'] as const); break;
       case '--data-dir': o.dataDir = value() ?? fail('--data-dir needs a directory'); break;
       case '--inputs': o.inputs = oneOf(flag, value(), ['unit', 'standard'] as const); break;
+      case '--label-smoothing': {
+        const x = num(flag, value(), false, 0);
+        if (x >= 1) fail(`--label-smoothing must be in [0, 1), got '${x}'`);
+        o.labelSmoothing = x;
+        break;
+      }
       case '--quiet': o.verbose = 2; break;
       default: fail(`unknown option ${a}`);
     }

@@ -66,6 +66,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const lr = o.lr ?? recipe.lr;
   const lrDecay = o.lrDecay ?? recipe.lrDecay;
   const optimizerName = o.optimizer ?? recipe.optimizer;
+  const labelSmoothing = o.labelSmoothing ?? recipe.labelSmoothing;
   const outDir = resolve(o.out ?? join('out', o.model));
 
   const t0 = performance.now();
@@ -79,7 +80,8 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   log(`Tessera MNIST trainer — ${recipe.description}`);
   log(`backend ${backend}, ${o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'}: ${nTrain} train / ${nVal > 0 ? `${nVal} validation` : 'no held-out validation (val_* = test set, monitoring only)'} / ${data.test.labels.length} test images (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const rate = describeRate(lr, lrDecay);
-  log(`optimizer ${optimizerName} ${rate}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
+  const lossText = labelSmoothing > 0 ? `cross-entropy with label smoothing ${labelSmoothing}` : 'cross-entropy';
+  log(`optimizer ${optimizerName} ${rate}, ${lossText}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
 
   const trainSet = batchesFromArrays(
     data.train.images.subarray(0, nTrain * 784), [nTrain, ...rowShape],
@@ -102,7 +104,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   // The decay is per epoch, applied continuously per step (Keras's ExponentialDecay).
   const steps = Math.ceil(nTrain / batchSize);
   const learningRate = lrDecay === 1 ? lr : schedules.exponentialDecay({ initialLearningRate: lr, decaySteps: steps, decayRate: lrDecay });
-  model.compile({ optimizer: makeOptimizer(optimizerName, learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: makeOptimizer(optimizerName, learningRate), loss: { name: 'categoricalCrossentropy', labelSmoothing }, metrics: ['accuracy'] });
   const tTrain = performance.now();
   const history = await model.fit(trainSet, { epochs, validationData: [xVal, yVal], verbose: o.verbose });
   const seconds = (performance.now() - tTrain) / 1000;
@@ -132,6 +134,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['dataset', o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'],
     ['backend', backend],
     ['optimizer', `${optimizerName}, ${rate}`],
+    ['loss', lossText + (labelSmoothing > 0 ? ' (the losses shown include it)' : '')],
     ['inputs', stats ? `standardised (mean ${stats.mean.toFixed(4)}, deviation ${stats.std.toFixed(4)})` : 'pixels / 255'],
     ['batch size / epochs', `${batchSize} / ${history.epoch.length}`],
     ['images', `${nTrain} train, ${nVal > 0 ? `${nVal} held-out validation` : 'validation curves = test set (monitoring only)'}, ${nTest} test`],
@@ -141,7 +144,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['test loss', testLogs['loss']!.toFixed(4)],
   ];
   await writeFile(join(outDir, 'report.html'), renderReport({ title: `Tessera MNIST — ${o.model}`, facts, history: history.history, confusion, classNames: [...data.classNames] }));
-  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, lrDecay, optimizer: optimizerName, inputs: stats ? 'standard' : 'unit' }, inputStats: stats ?? null, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
+  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, lrDecay, optimizer: optimizerName, labelSmoothing, inputs: stats ? 'standard' : 'unit' }, inputStats: stats ?? null, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
   model.dispose();
   log(`test accuracy: ${(100 * testAccuracy).toFixed(2)}% (loss ${testLogs['loss']!.toFixed(4)}) — ${seconds.toFixed(1)} s of training on ${getBackend()}`);
   log(`saved model to ${join(outDir, 'model')} and the report to ${join(outDir, 'report.html')}`);

@@ -104,7 +104,9 @@ describe('digit image decoding', () => {
 describe('command line', () => {
   it('parses train options and predict', () => {
     const o = parseArgs(['--model', 'lenet5', '--epochs=3', '--batch-size', '128', '--lr', '0.01', '--optimizer', 'sgd', '--seed', '7']);
-    expect(o).toMatchObject({ command: 'train', model: 'lenet5', epochs: 3, batchSize: 128, lr: 0.01, optimizer: 'sgd', seed: 7 });
+    expect(o).toMatchObject({ command: 'train', model: 'lenet5', epochs: 3, batchSize: 128, lr: 0.01, optimizer: 'sgd', seed: 7, labelSmoothing: undefined });
+    expect(parseArgs(['--label-smoothing', '0.05'])).toMatchObject({ labelSmoothing: 0.05 });
+    expect(parseArgs(['--label-smoothing=0'])).toMatchObject({ labelSmoothing: 0 });
     expect(parseArgs(['predict', 'a.png', '--model-dir', 'out/m'])).toEqual({ command: 'predict', images: ['a.png'], modelDir: 'out/m', backend: undefined });
   });
 
@@ -112,6 +114,8 @@ describe('command line', () => {
     expect(() => parseArgs(['--model', 'resnet'])).toThrow(/--model must be one of mlp, mlp-deep, lenet5, cnn, got 'resnet'/);
     expect(() => parseArgs(['--epochs', '0'])).toThrow(/--epochs must be an integer >= 1/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown option --frobnicate/);
+    expect(() => parseArgs(['--label-smoothing', '1'])).toThrow(/--label-smoothing must be in \[0, 1\), got '1'/);
+    expect(() => parseArgs(['--label-smoothing', '-0.1'])).toThrow(/--label-smoothing must be a number >= 0, got '-0.1'/);
     expect(() => parseArgs(['predict', 'x.png'])).toThrow(/--model-dir/);
   });
 });

@@ -3,12 +3,13 @@ import {
   type Variable, cast, argMax, squeeze,
 } from '@tessera/core';
 import { variableGrads } from '@tessera/autograd';
-import { Layer, deserializeLayer, getLoss, getMetric, serializeLayer, type LossFn, type Metric } from '@tessera/layers';
+import { Layer, deserializeLayer, getLoss, getMetric, serializeLayer, type LossFn, type LossIdentifier, type Metric } from '@tessera/layers';
 import { Optimizer, getOptimizer } from '@tessera/optimizers';
 import { CallbackList, History, type Callback, type CallbackHooks, type Logs } from './callbacks.js';
 import { ProgressLogger } from './progress.js';
 
-export type LossIdentifier = string | LossFn | { name: string; fromLogits?: boolean };
+/** A loss name, a loss function, or `{ name, fromLogits?, labelSmoothing?, delta? }` (the layers package's). */
+export type { LossIdentifier };
 export type OptimizerIdentifier = string | Optimizer | { className: string; config?: Record<string, unknown> };
 
 export interface CompileArgs {
@@ -211,7 +212,7 @@ export class Sequential {
     }
     const optimizer = getOptimizer(args.optimizer as Parameters<typeof getOptimizer>[0]);
     const lossName = typeof args.loss === 'string' ? args.loss : typeof args.loss === 'function' ? args.loss.name || 'custom' : args.loss.name;
-    const loss = getLoss(args.loss as Parameters<typeof getLoss>[0]);
+    const loss = getLoss(args.loss);
     const metrics = (args.metrics ?? []).map((m) => {
       const metric = getMetric(m, lossName);
       return { key: typeof m === 'string' ? m : metric.name, metric };

@@ -61,6 +61,27 @@ describe('fit variants', () => {
     [x, y].forEach((t) => t.dispose());
   });
 
+  it('compiles a loss given as { name, labelSmoothing } and trains against the smoothed targets', async () => {
+    const x = tensor([[1, 0], [0, 1]]);
+    const y = tensor([[1, 0, 0], [0, 0, 1]]);
+    setSeed(23);
+    const m = sequential({ layers: [new Dense({ units: 3, activation: 'softmax', inputShape: [2], kernelInitializer: 'zeros' })] });
+    m.compile({ optimizer: sgd(0), loss: { name: 'categoricalCrossentropy', labelSmoothing: 0.3 } });
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0, shuffle: false });
+    // Zero weights predict 1/3 for every class; the targets sum to 1 either way, so the loss is ln 3.
+    expect(h.history['loss']![0]).toBeCloseTo(Math.log(3), 5);
+    // With a non-uniform prediction the smoothed targets (0.8, 0.1, 0.1) weigh every class's log.
+    const weights = [tensor([[1, 0, 0], [0, 0, 1]]), tensor([0, 0, 0])];
+    m.layers[0]!.setWeights(weights);
+    weights.forEach((w) => w.dispose());
+    const { loss } = await m.evaluate(x, y, { batchSize: 2 });
+    const e = Math.E;
+    const logs = [Math.log(e / (e + 2)), Math.log(1 / (e + 2))];
+    expect(loss).toBeCloseTo(-(0.8 * logs[0]! + 0.2 * logs[1]!), 5);
+    m.dispose();
+    [x, y].forEach((t) => t.dispose());
+  });
+
   it('fits a dataset of batches with dataset validation, and LearningRateScheduler sets the rate per epoch', async () => {
     setSeed(23);
     const { x, y } = twoSpirals(60, 12);
