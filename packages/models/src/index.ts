@@ -6,5 +6,5 @@ export {
 export { ProgressLogger } from './progress.js';
 export {
   FORMAT, FORMAT_VERSION, fileHandler, fromArtifacts, loadModel, memoryHandler, saveModel, toArtifacts,
-  type IOHandler, type ModelArtifacts, type ModelJSON, type SaveResult, type WeightEntry,
+  type IOHandler, type LoadOptions, type ModelArtifacts, type ModelJSON, type SaveResult, type WeightEntry,
 } from './io.js';

@@ -1,4 +1,5 @@
 import { TesseraError, tensor, type DataType, type Tensor } from '@tessera/core';
+import type { LossIdentifier, Metric } from '@tessera/layers';
 import { getOptimizer } from '@tessera/optimizers';
 import { Sequential } from './sequential.js';
 
@@ -26,6 +27,22 @@ export interface ModelJSON {
   weightsByteLength: number;
   /** SHA-256 of the weights file, hex. */
   weightsSha256: string;
+}
+
+/** How `loadModel` restores what a saved model was compiled with. */
+export interface LoadOptions {
+  /**
+   * Compile the model again as it was saved, with its optimizer state (default true). false loads
+   * the topology and the weights only (enough for predict).
+   */
+  compile?: boolean;
+  /**
+   * The loss to compile with instead of the saved one. Needed for a model compiled with a loss
+   * function: model.json holds names and options, not code.
+   */
+  loss?: LossIdentifier;
+  /** The metrics to compile with instead of the saved names (needed for custom Metric objects). */
+  metrics?: (string | Metric)[];
 }
 
 /** Everything a saved model consists of, as held in memory. */
@@ -193,7 +210,7 @@ function readEntry(e: WeightEntry, data: ArrayBuffer, what: string): Tensor {
 }
 
 /** Checks format, version, length and checksum, then rebuilds the model with its weights and optimizer state. */
-export async function fromArtifacts(a: ModelArtifacts): Promise<Sequential> {
+export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}): Promise<Sequential> {
   const j = a.modelJSON;
   if (!j || j.format !== FORMAT) throw new TesseraError(`loadModel: not a Tessera model (format is ${JSON.stringify(j?.format)}, expected '${FORMAT}')`);
   if (j.formatVersion !== FORMAT_VERSION) {
@@ -221,13 +238,28 @@ export async function fromArtifacts(a: ModelArtifacts): Promise<Sequential> {
   } finally {
     values.forEach((t) => t.dispose());
   }
-  if (j.trainingConfig) {
+  if (j.trainingConfig && options.compile !== false) {
     const tc = j.trainingConfig;
-    model.compile({
-      optimizer: getOptimizer(tc.optimizer as Parameters<typeof getOptimizer>[0]),
-      loss: tc.loss as string,
-      metrics: tc.metrics as string[],
-    });
+    const loss = options.loss ?? (tc.loss as LossIdentifier | null);
+    try {
+      if (loss === null || loss === undefined) {
+        throw new TesseraError(
+          'loadModel: the model was compiled with a loss function, which model.json cannot hold: pass it again, loadModel(source, { loss }), or load the weights only with { compile: false }',
+        );
+      }
+      try {
+        model.compile({
+          optimizer: getOptimizer(tc.optimizer as Parameters<typeof getOptimizer>[0]),
+          loss,
+          metrics: options.metrics ?? (tc.metrics as string[]),
+        });
+      } catch (e) {
+        throw new TesseraError(`loadModel: cannot compile the saved model again (${(e as Error).message}); pass the loss and metrics, loadModel(source, { loss, metrics }), or load the weights only with { compile: false }`);
+      }
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
     if (j.optimizerWeights.length > 0) {
       const state = j.optimizerWeights.map((e) => {
         const m = /^#(\d+)\/(.*)$/.exec(e.name);
@@ -245,9 +277,9 @@ export async function fromArtifacts(a: ModelArtifacts): Promise<Sequential> {
 }
 
 /** Loads a model saved by `model.save`: a directory path (Node), an IOHandler, or artifacts. */
-export async function loadModel(source: string | IOHandler | ModelArtifacts): Promise<Sequential> {
-  if (typeof source === 'object' && 'modelJSON' in source) return fromArtifacts(source);
+export async function loadModel(source: string | IOHandler | ModelArtifacts, options: LoadOptions = {}): Promise<Sequential> {
+  if (typeof source === 'object' && 'modelJSON' in source) return fromArtifacts(source, options);
   const handler = resolveHandler(source, 'loadModel');
   if (!handler.load) throw new TesseraError('loadModel: this IO handler cannot load');
-  return fromArtifacts(await handler.load());
+  return fromArtifacts(await handler.load(), options);
 }

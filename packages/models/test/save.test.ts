@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memory, setSeed, type Tensor } from '@tessera/core';
-import { Dense, Dropout } from '@tessera/layers';
+import { Dense, Dropout, binaryCrossentropy, metrics } from '@tessera/layers';
 import { adam } from '@tessera/optimizers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel, memoryHandler, sequential, toArtifacts, type Sequential } from '../src/index.js';
@@ -67,6 +67,46 @@ describe('save and load', () => {
     expect(second.epoch).toEqual([3, 4, 5]);
     [a, c].forEach((m) => m.dispose());
     [x, y].forEach((t) => t.dispose());
+  });
+
+  it('keeps a loss given with options, and asks again for a loss function or a custom metric', async () => {
+    const { x, y } = twoSpirals(30, 4);
+    const layers = (): Dense[] => [new Dense({ units: 6, activation: 'tanh', inputShape: [2] }), new Dense({ units: 1, activation: 'sigmoid' })];
+    setSeed(15);
+    const smoothed = sequential({ layers: layers() });
+    smoothed.compile({ optimizer: adam(0.01), loss: { name: 'binaryCrossentropy', fromLogits: false }, metrics: ['accuracy'] });
+    const h1 = memoryHandler();
+    await smoothed.save(h1);
+    const back = await loadModel(h1);
+    expect(back.compileConfig?.loss).toEqual({ name: 'binaryCrossentropy', fromLogits: false });
+
+    const before = memory().numTensors;
+    const bce = (t: Tensor, p: Tensor): Tensor => binaryCrossentropy(t, p);
+    const custom = sequential({ layers: layers() });
+    custom.compile({ optimizer: adam(0.01), loss: bce });
+    await custom.fit(x, y, { epochs: 2, batchSize: 10, verbose: 0, seed: 2 });
+    const h2 = memoryHandler();
+    await custom.save(h2);
+    const tensorsSaved = memory().numTensors;
+    await expect(loadModel(h2)).rejects.toThrow(/compiled with a loss function, which model.json cannot hold: pass it again, loadModel\(source, \{ loss \}\), or load the weights only with \{ compile: false \}/);
+    expect(memory().numTensors).toBe(tensorsSaved); // the half-built model was disposed
+    const weightsOnly = await loadModel(h2, { compile: false });
+    expect(weightsOnly.isCompiled).toBe(false);
+    const withLoss = await loadModel(h2, { loss: bce });
+    // The optimizer state came back too: one more epoch from the loaded model equals one more from the original.
+    const [a, b] = [await custom.fit(x, y, { epochs: 3, initialEpoch: 2, batchSize: 10, verbose: 0, seed: 2 }), await withLoss.fit(x, y, { epochs: 3, initialEpoch: 2, batchSize: 10, verbose: 0, seed: 2 })];
+    expect(b.history['loss']).toEqual(a.history['loss']);
+
+    const counting = { ...metrics.binaryAccuracy(), name: 'myAccuracy' };
+    custom.compile({ optimizer: adam(0.01), loss: 'binaryCrossentropy', metrics: [counting] });
+    const h3 = memoryHandler();
+    await custom.save(h3);
+    await expect(loadModel(h3)).rejects.toThrow(/cannot compile the saved model again \(getMetric: unknown metric 'myAccuracy'.*\); pass the loss and metrics/);
+    const m3 = await loadModel(h3, { metrics: [counting] });
+    expect(m3.metricsNames).toEqual(['loss', 'myAccuracy']);
+    [smoothed, back, custom, weightsOnly, withLoss, m3].forEach((m) => m.dispose());
+    [x, y].forEach((t) => t.dispose());
+    expect(memory().numTensors).toBeLessThanOrEqual(before);
   });
 
   it('rejects a truncated weights file, a tampered one, an unknown layer and a wrong format, naming the problem', async () => {
