@@ -9,7 +9,7 @@ export { Tensor, assertTensor } from './tensor.js';
 export { ENGINE, Engine, collectTensors } from './engine.js';
 export type { MemoryInfo, NodeGradFn, ProfileEntry, RecordedOp, TapeRecorder } from './engine.js';
 export * from './globals.js';
-export { Random, rngFor, setSeed } from './random.js';
+export { Random, rngFor, setSeed, type RandomState } from './random.js';
 export { formatTensor } from './format.js';
 export { Variable, variable } from './variable.js';
 

@@ -1,3 +1,5 @@
+import { TesseraError } from './errors.js';
+
 /**
  * Tessera's PRNG: xoshiro128** (Blackman & Vigna) seeded through splitmix32. It runs in core, in JS,
  * so every backend receives the same numbers for the same seed.
@@ -5,6 +7,12 @@
  * - normal: Box–Muller on two uniforms (u1 kept away from 0), both outputs used;
  * - truncated normal: normal draws outside ±2σ are redrawn.
  */
+/** A `Random`'s position (see `getState`). */
+export interface RandomState {
+  words: number[];
+  spare: number | null;
+}
+
 export class Random {
   private s0: number;
   private s1: number;
@@ -26,6 +34,23 @@ export class Random {
     this.s2 = next();
     this.s3 = next();
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /**
+   * The generator's position: its four state words and the Box–Muller spare, as plain JSON.
+   * `setState` of it continues the same sequence (how a saved model resumes its Dropout masks).
+   */
+  getState(): RandomState {
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
+  }
+
+  setState(state: RandomState): void {
+    const words = state?.words;
+    const ok = Array.isArray(words) && words.length === 4 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) &&
+      words.some((w) => w !== 0) && (state.spare === null || Number.isFinite(state.spare));
+    if (!ok) throw new TesseraError(`Random.setState: expected { words: four 32-bit unsigned integers, not all 0; spare: a number or null }, got ${JSON.stringify(state)}`);
+    [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number];
+    this.spare = state.spare;
   }
 
   /** Next 32-bit unsigned integer. */

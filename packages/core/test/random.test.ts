@@ -12,6 +12,22 @@ describe('Random (xoshiro128**)', () => {
     expect(Array.from({ length: 5 }, () => c.nextU32())).not.toEqual(xa);
   });
 
+  it('getState/setState continue the same sequence, through JSON, with the normal spare', () => {
+    const a = new Random(77);
+    for (let i = 0; i < 1000; i++) a.nextU32();
+    a.normal(); // leaves a Box–Muller spare behind
+    const saved = JSON.parse(JSON.stringify(a.getState())) as ReturnType<Random['getState']>;
+    expect(saved.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)).toBe(true);
+    expect(saved.spare).not.toBeNull();
+    const b = new Random(1);
+    b.setState(saved);
+    const draw = (r: Random): number[] => [r.normal(), r.nextU32(), r.next(), r.normal(), r.normal()];
+    expect(draw(b)).toEqual(draw(a));
+    expect(() => b.setState({ words: [1, 2, 3], spare: null })).toThrow(/Random.setState: expected \{ words: four 32-bit unsigned integers/);
+    expect(() => b.setState({ words: [1, 2, 3, -1], spare: null })).toThrow(/Random.setState/);
+    expect(() => b.setState({ words: [1, 2, 3, 4], spare: NaN })).toThrow(/a number or null/);
+  });
+
   it('gives uniform values in [0,1) with the right moments', () => {
     const r = new Random(123);
     const n = 200_000;

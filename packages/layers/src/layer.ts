@@ -1,4 +1,4 @@
-import { ENGINE, Tensor, TesseraError, Variable, add, cast, clone, fmtShape, tidy, variable, type DataType } from '@tessera/core';
+import { ENGINE, Tensor, TesseraError, Variable, add, cast, clone, fmtShape, tidy, variable, type DataType, type RandomState } from '@tessera/core';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
 import { checkBoolean, checkPositiveInt, describeValue, fmtSymbolic, isPlainObject, type SymbolicShape } from './util.js';
@@ -211,6 +211,20 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
 
   get nonTrainableWeights(): Variable[] {
     return this.entries.filter((e) => !(e.trainable && this.trainableFlag)).map((e) => e.variable);
+  }
+
+  /**
+   * The position of the layer's random generator (Dropout's masks), or null for a layer that draws
+   * nothing. Saved with the model, so training resumed from a checkpoint draws what uninterrupted
+   * training would have.
+   */
+  getRandomState(): RandomState | null {
+    return null;
+  }
+
+  /** Restores a position from `getRandomState`. */
+  setRandomState(state: RandomState): void {
+    throw new TesseraError(`${this.describe()}.setRandomState: this layer has no random generator (got ${describeValue(state)})`);
   }
 
   /** Copies of the weights' current values, in `weights` order. */

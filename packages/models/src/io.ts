@@ -1,4 +1,4 @@
-import { TesseraError, tensor, type DataType, type Tensor } from '@tessera/core';
+import { TesseraError, tensor, type DataType, type RandomState, type Tensor } from '@tessera/core';
 import type { LossIdentifier, Metric } from '@tessera/layers';
 import { getOptimizer } from '@tessera/optimizers';
 import { Sequential } from './sequential.js';
@@ -23,6 +23,11 @@ export interface ModelJSON {
   weights: WeightEntry[];
   /** Optimizer state; slot names refer to model weights as `#<index>/<slot>`. */
   optimizerWeights: WeightEntry[];
+  /**
+   * Where each layer with a random generator (Dropout) stood, by layer index: training resumed from
+   * the file draws the masks uninterrupted training would have. Absent in files from before it.
+   */
+  randomStates?: { layer: number; state: RandomState }[];
   weightsFile: string;
   weightsByteLength: number;
   /** SHA-256 of the weights file, hex. */
@@ -183,6 +188,10 @@ export async function toArtifacts(model: Sequential): Promise<ModelArtifacts> {
     trainingConfig: model.compileConfig,
     weights: weightEntries,
     optimizerWeights: optimizerEntries,
+    randomStates: model.layers.flatMap((l, layer) => {
+      const state = l.getRandomState();
+      return state ? [{ layer, state }] : [];
+    }),
     weightsFile: 'weights.bin',
     weightsByteLength: weightData.byteLength,
     weightsSha256: await sha256(weightData.buffer),
@@ -235,6 +244,14 @@ export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}
   const values = j.weights.map((e) => readEntry(e, a.weightData, 'weight'));
   try {
     model.setWeights(values);
+    for (const { layer, state } of j.randomStates ?? []) {
+      const l = model.layers[layer];
+      if (!l) throw new TesseraError(`loadModel: model.json has a random state for layer ${layer}, the model has ${model.layers.length} layers`);
+      l.setRandomState(state);
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
   } finally {
     values.forEach((t) => t.dispose());
   }

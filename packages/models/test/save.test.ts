@@ -69,6 +69,41 @@ describe('save and load', () => {
     [x, y].forEach((t) => t.dispose());
   });
 
+  it('resumes Dropout exactly: the saved generator position continues the same masks', async () => {
+    const { x, y } = twoSpirals(60, 6);
+    const make = (): Sequential => {
+      const m = sequential({ layers: [new Dense({ units: 16, activation: 'relu', inputShape: [2] }), new Dropout({ rate: 0.3 }), new Dense({ units: 1, activation: 'sigmoid' })] });
+      m.compile({ optimizer: adam(0.02), loss: 'binaryCrossentropy' });
+      return m;
+    };
+    setSeed(16);
+    const a = make();
+    const full = await a.fit(x, y, { epochs: 6, batchSize: 16, verbose: 0, seed: 5 });
+    setSeed(16);
+    const b = make();
+    const first = await b.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, seed: 5 });
+    const handler = memoryHandler();
+    await b.save(handler);
+    b.dispose();
+    const json = handler.artifacts!.modelJSON;
+    expect(json.randomStates).toHaveLength(1);
+    expect(json.randomStates![0]!.layer).toBe(1);
+    setSeed(99); // the loaded Dropout must not draw a fresh generator from the global one
+    const c = await loadModel(handler);
+    const second = await c.fit(x, y, { epochs: 6, initialEpoch: 3, batchSize: 16, verbose: 0, seed: 5 });
+    expect([...first.history['loss']!, ...second.history['loss']!]).toEqual(full.history['loss']);
+
+    // A file without the field (written before it existed) still loads; a bad state is named.
+    const { randomStates: _, ...older } = json;
+    (await loadModel({ modelJSON: older, weightData: handler.artifacts!.weightData })).dispose();
+    const bad = { ...json, randomStates: [{ layer: 1, state: { words: [0, 0, 0, 0], spare: null } }] };
+    await expect(loadModel({ modelJSON: bad, weightData: handler.artifacts!.weightData })).rejects.toThrow(/Random.setState: expected \{ words: four 32-bit unsigned integers, not all 0/);
+    const wrongLayer = { ...json, randomStates: [{ layer: 0, state: json.randomStates![0]!.state }] };
+    await expect(loadModel({ modelJSON: wrongLayer, weightData: handler.artifacts!.weightData })).rejects.toThrow(/dense.*setRandomState: this layer has no random generator/);
+    [a, c].forEach((m) => m.dispose());
+    [x, y].forEach((t) => t.dispose());
+  });
+
   it('keeps a loss given with options, and asks again for a loss function or a custom metric', async () => {
     const { x, y } = twoSpirals(30, 4);
     const layers = (): Dense[] => [new Dense({ units: 6, activation: 'tanh', inputShape: [2] }), new Dense({ units: 1, activation: 'sigmoid' })];

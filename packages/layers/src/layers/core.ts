@@ -1,6 +1,6 @@
 import {
   TesseraError, add, cast, clone, fusedMatMul, greaterEqual, mul, randomUniform, reshape, rngFor, sizeFromShape,
-  type Random, type Tensor, type Variable,
+  type Random, type RandomState, type Tensor, type Variable,
 } from '@tessera/core';
 import { fusedActivation, type ActivationFn, type ActivationIdentifier } from '../activations.js';
 import type { Initializer, InitializerIdentifier, SerializedInitializer } from '../initializers.js';
@@ -220,6 +220,14 @@ export class Dropout extends Layer<Tensor> {
     const u = randomUniform(x.shape, 0, 1, 'float32', this.rng.nextU32());
     const mask = mul(cast(greaterEqual(u, this.rate), 'float32'), 1 / (1 - this.rate));
     return mul(x, mask);
+  }
+
+  override getRandomState(): RandomState {
+    return this.rng.getState();
+  }
+
+  override setRandomState(state: RandomState): void {
+    this.rng.setState(state);
   }
 
   override getConfig(): DropoutConfig {
