@@ -208,10 +208,110 @@ function conv2dImage(y: usize, x: usize, f: usize, g: G, ws: usize): void {
   }
 }
 
+/**
+ * Whether `conv2dNarrow` applies: output channels in whole blocks of 16 and a receptive field of at
+ * most 64 values (fh·fw·C), not pointwise. The mirror of this test is in src/kernels/conv.ts.
+ */
+// @ts-ignore: decorator
+@inline function narrowConv(g: G): bool {
+  return (g.o & 15) == 0 && g.fh * g.fw * g.c <= 64 && !g.pointwise;
+}
+
+/**
+ * Convolutions with few output channels over a shallow receptive field (LeNet-5's 6 → 16, a
+ * CNN's 1 → 32): im2col + gemm spends as long copying and packing as multiplying there. This reads
+ * the input in place: per block of 16 output channels and per pair of adjacent output pixels it
+ * keeps 2×4 f32x4 accumulators, and per tap and input channel splats one input value of each pixel
+ * against the filter's 16 weights (4 vector loads). Pixels whose window leaves the input (padding)
+ * go one at a time, skipping the taps outside. Taps are summed in the filter's order, as gemm does.
+ */
+function conv2dNarrow(y: usize, x: usize, f: usize, g: G, img0: i32, img1: i32): void {
+  const h = g.h, w = g.w, c = g.c, fh = g.fh, fw = g.fw, o = g.o, oh = g.oh, ow = g.ow;
+  const sw = g.sw, dh = g.dh, dw = g.dw;
+  const ob = <usize>o << 2;
+  const tapBytes = <usize>(dw * c) << 2;
+  const rowBytes = <usize>(dh * w * c) << 2;
+  const pairBytes = <usize>(sw * c) << 2;
+  // Output columns whose window lies inside the input horizontally: oxLo ≤ ox ≤ oxHi.
+  const oxLo = (g.pl + sw - 1) / sw;
+  const span = (fw - 1) * dw;
+  const oxHi = w - 1 - span + g.pl < 0 ? -1 : (w - 1 - span + g.pl) / sw;
+  const zero = f32x4.splat(0);
+  for (let img = img0; img < img1; img++) {
+    const xi = x + (<usize>(img * h * w * c) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * g.sh - g.pt;
+      const rowsInside = iy0 >= 0 && iy0 + (fh - 1) * dh < h;
+      const yrow = y + (<usize>((img * oh + oy) * ow * o) << 2);
+      for (let o0 = 0; o0 < o; o0 += 16) {
+        const fb = f + (<usize>o0 << 2);
+        let ox = 0;
+        while (ox < ow) {
+          const ix0 = ox * sw - g.pl;
+          const yo = yrow + (<usize>(ox * o + o0) << 2);
+          if (rowsInside && ox >= oxLo && ox + 1 <= oxHi) {
+            let a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+            let xr = xi + (<usize>((iy0 * w + ix0) * c) << 2);
+            let fp = fb;
+            for (let ky = 0; ky < fh; ky++, xr += rowBytes) {
+              let xp = xr;
+              for (let kx = 0; kx < fw; kx++, xp += tapBytes) {
+                for (let ci = 0; ci < c; ci++, fp += ob) {
+                  const q = xp + (<usize>ci << 2);
+                  const u = f32x4.splat(load<f32>(q));
+                  const v = f32x4.splat(load<f32>(q + pairBytes));
+                  const f0 = v128.load(fp), f1 = v128.load(fp, 16), f2 = v128.load(fp, 32), f3 = v128.load(fp, 48);
+                  a0 = f32x4.add(a0, f32x4.mul(u, f0));
+                  a1 = f32x4.add(a1, f32x4.mul(u, f1));
+                  a2 = f32x4.add(a2, f32x4.mul(u, f2));
+                  a3 = f32x4.add(a3, f32x4.mul(u, f3));
+                  b0 = f32x4.add(b0, f32x4.mul(v, f0));
+                  b1 = f32x4.add(b1, f32x4.mul(v, f1));
+                  b2 = f32x4.add(b2, f32x4.mul(v, f2));
+                  b3 = f32x4.add(b3, f32x4.mul(v, f3));
+                }
+              }
+            }
+            v128.store(yo, a0); v128.store(yo, a1, 16); v128.store(yo, a2, 32); v128.store(yo, a3, 48);
+            const yn = yo + ob;
+            v128.store(yn, b0); v128.store(yn, b1, 16); v128.store(yn, b2, 32); v128.store(yn, b3, 48);
+            ox += 2;
+            continue;
+          }
+          let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+          for (let ky = 0; ky < fh; ky++) {
+            const iy = iy0 + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < fw; kx++) {
+              const ix = ix0 + kx * dw;
+              if (ix < 0 || ix >= w) continue;
+              const xp = xi + (<usize>((iy * w + ix) * c) << 2);
+              let fp = fb + (<usize>((ky * fw + kx) * c) * ob);
+              for (let ci = 0; ci < c; ci++, fp += ob) {
+                const u = f32x4.splat(load<f32>(xp + (<usize>ci << 2)));
+                a0 = f32x4.add(a0, f32x4.mul(u, v128.load(fp)));
+                a1 = f32x4.add(a1, f32x4.mul(u, v128.load(fp, 16)));
+                a2 = f32x4.add(a2, f32x4.mul(u, v128.load(fp, 32)));
+                a3 = f32x4.add(a3, f32x4.mul(u, v128.load(fp, 48)));
+              }
+            }
+          }
+          v128.store(yo, a0); v128.store(yo, a1, 16); v128.store(yo, a2, 32); v128.store(yo, a3, 48);
+          ox++;
+        }
+      }
+    }
+  }
+}
+
 export function conv2d(y: usize, x: usize, f: usize, gp: usize, col: usize, scratch: usize): void {
   const g = geom(gp);
   if (imageConv(g)) {
     conv2dImage(y, x, f, g, scratch);
+    return;
+  }
+  if (narrowConv(g)) {
+    conv2dNarrow(y, x, f, g, 0, g.n);
     return;
   }
   const rows = g.n * g.oh * g.ow;
@@ -257,6 +357,11 @@ export function conv2dBackpropFilter(df: usize, x: usize, dy: usize, gp: usize, 
     im2col(x, g, r0, r1, col);
     gemm(depth, g.o, r1 - r0, col, 1, depth, dy + (<usize>(r0 * g.o) << 2), g.o, 1, df, g.o, r0 > 0, scratch);
   }
+}
+
+/** The narrow direct convolution (see `narrowConv`) of images [img0, img1) only, for the thread pool. */
+export function conv2dNarrowImages(y: usize, x: usize, f: usize, gp: usize, img0: i32, img1: i32): void {
+  conv2dNarrow(y, x, f, geom(gp), img0, img1);
 }
 
 /** im2col of output rows [r0, r1) on its own, for callers that run the products on several threads. */

@@ -4,7 +4,7 @@ export { unary, binary, select, cast } from './elementwise';
 export { reduce, argReduce, segmentSum } from './reduce';
 export { copyNd, fill, gather } from './shape';
 export { gemm, gemmScratchBytes, batchMatMul, biasActivation } from './gemm';
-export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, im2colRows, col2imRows } from './conv';
+export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dNarrowImages, im2colRows, col2imRows } from './conv';
 export { pool } from './pool';
 export { softmax, softmaxCrossEntropy } from './softmax';
 

@@ -23,6 +23,7 @@ export interface KernelExports {
   conv2d(y: number, x: number, f: number, geometry: number, col: number, scratch: number): void;
   conv2dBackpropInput(dx: number, dy: number, f: number, geometry: number, col: number, scratch: number): void;
   conv2dBackpropFilter(df: number, x: number, dy: number, geometry: number, col: number, scratch: number): void;
+  conv2dNarrowImages(y: number, x: number, f: number, geometry: number, img0: number, img1: number): void;
   im2colRows(x: number, geometry: number, r0: number, r1: number, col: number): void;
   col2imRows(col: number, geometry: number, r0: number, r1: number, dx: number): void;
   pool(mode: number, out: number, a: number, b: number, geometry: number, scratch: number): void;

@@ -18,6 +18,7 @@ const WORDS = 64;
 
 const JOB_EXIT = 0;
 const JOB_GEMM = 1;
+const JOB_CONV_NARROW = 2;
 
 /** The workers' code, evaluated as a plain script (no files to resolve, from src/ or dist/ alike). */
 const WORKER_SOURCE = `
@@ -38,6 +39,11 @@ for (;;) {
     const step = Math.ceil(m / threads / 4) * 4;
     const r0 = Math.min(m, index * step), r1 = Math.min(m, r0 + step);
     if (r1 > r0) k.gemm(r1 - r0, n, kk, ap + r0 * ars * 4, ars, acs, bp, brs, bcs, cp + r0 * ldc * 4, ldc, acc, ctl[${SCRATCH} + index]);
+  } else if (kind === ${JOB_CONV_NARROW}) {
+    const [y, x, f, g, images, threads] = ctl.subarray(${ARGS}, ${ARGS} + 6);
+    const step = Math.ceil(images / threads);
+    const i0 = Math.min(images, index * step), i1 = Math.min(images, i0 + step);
+    if (i1 > i0) k.conv2dNarrowImages(y, x, f, g, i0, i1);
   }
   Atomics.add(ctl, ${DONE}, 1);
   Atomics.notify(ctl, ${DONE});
@@ -101,13 +107,40 @@ export class ThreadPool {
     const ctl = this.ctl;
     const threads = this.threads;
     ctl.set([m, n, kk, a, ars, acs, b, brs, bcs, c, ldc, accumulate ? 1 : 0, threads], ARGS);
-    Atomics.store(ctl, KIND, JOB_GEMM);
-    Atomics.store(ctl, DONE, 0);
-    Atomics.add(ctl, GEN, 1);
-    Atomics.notify(ctl, GEN);
+    this.post(JOB_GEMM);
     const step = Math.ceil(m / threads / 4) * 4;
     const r1 = Math.min(m, step);
     if (r1 > 0) k.gemm(r1, n, kk, a, ars, acs, b, brs, bcs, c, ldc, accumulate ? 1 : 0, ctl[SCRATCH]!);
+    this.join();
+  }
+
+  /**
+   * The module's narrow direct convolution (`conv2dNarrowImages`) over `images` images, split by
+   * image across the threads; `geometry` is the address of its geometry words. The caller takes
+   * the first share.
+   */
+  convNarrow(k: KernelExports, y: number, x: number, f: number, geometry: number, images: number): void {
+    const ctl = this.ctl;
+    const threads = this.threads;
+    ctl.set([y, x, f, geometry, images, threads], ARGS);
+    this.post(JOB_CONV_NARROW);
+    const i1 = Math.min(images, Math.ceil(images / threads));
+    if (i1 > 0) k.conv2dNarrowImages(y, x, f, geometry, 0, i1);
+    this.join();
+  }
+
+  /** Wakes the workers on a job whose arguments are in place. */
+  private post(kind: number): void {
+    const ctl = this.ctl;
+    Atomics.store(ctl, KIND, kind);
+    Atomics.store(ctl, DONE, 0);
+    Atomics.add(ctl, GEN, 1);
+    Atomics.notify(ctl, GEN);
+  }
+
+  /** Blocks until every worker has finished the current job. */
+  private join(): void {
+    const ctl = this.ctl;
     for (let done = Atomics.load(ctl, DONE); done < this.workers.length; done = Atomics.load(ctl, DONE)) {
       Atomics.wait(ctl, DONE, done);
     }

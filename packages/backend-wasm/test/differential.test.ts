@@ -154,12 +154,28 @@ describe('convolutions and pools at training sizes', () => {
   check('Conv2D one channel 5×4 valid, 8 filters (direct)', 'Conv2D', [{ shape: [2, 13, 11, 1] }, { shape: [5, 4, 1, 8] }], valid, 1e-5, 1e-5);
   check('Conv2D one channel 2×2 valid, 1 filter, width 3 (direct, remainder only)', 'Conv2D', [{ shape: [2, 5, 4, 1] }, { shape: [2, 2, 1, 1] }], valid, 1e-5, 1e-5);
   check('Conv2DBackpropFilter one channel 5×5', 'Conv2DBackpropFilter', [{ shape: [4, 28, 28, 1] }, { shape: [4, 28, 28, 6] }], { strides: [1, 1], pad: [2, 2, 2, 2], dilations: [1, 1], filterShape: [5, 5, 1, 6] }, 1e-4, 1e-3);
+  // Output channels in blocks of 16, receptive field ≤ 64 values: the narrow direct convolution
+  // (pixel pairs inside the input, single pixels at padded borders and odd widths).
+  check('Conv2D LeNet-5 conv2 [3,13,13,6] * [3,3,6,16] valid (narrow)', 'Conv2D', [{ shape: [3, 13, 13, 6] }, { shape: [3, 3, 6, 16] }], valid, 1e-5, 1e-5);
+  check('Conv2D [2,28,28,1] * [3,3,1,32] same (narrow, two channel blocks, borders)', 'Conv2D', [{ shape: [2, 28, 28, 1] }, { shape: [3, 3, 1, 32] }], conv, 1e-5, 1e-5);
+  check('Conv2D strides [2,1] dilations [1,2] asymmetric pad (narrow)', 'Conv2D', [{ shape: [2, 15, 14, 3] }, { shape: [3, 3, 3, 16] }], { strides: [2, 1], pad: [1, 0, 2, 1], dilations: [1, 2] }, 1e-5, 1e-5);
+  check('Conv2D stride 3, window wider than the stride gaps (narrow)', 'Conv2D', [{ shape: [1, 17, 16, 2] }, { shape: [4, 5, 2, 16] }], { strides: [3, 3], pad: [2, 1, 2, 2], dilations: [1, 1] }, 1e-5, 1e-5);
+  check('Conv2D receptive field of exactly 64 values (narrow)', 'Conv2D', [{ shape: [1, 9, 9, 16] }, { shape: [2, 2, 16, 32] }], valid, 1e-5, 1e-5);
   const pool = { filterSize: [3, 3], strides: [2, 2], pad: [1, 1, 1, 1] };
   check('MaxPool', 'MaxPool', [{ shape: [2, 15, 15, 6] }], pool);
   const special = Array.from({ length: 2 * 9 * 9 * 5 }, (_, i) => (i % 37 === 0 ? NaN : i % 41 === 0 ? Infinity : i % 43 === 0 ? -Infinity : Math.sin(i)));
   check('MaxPool with NaN and ±Infinity (4 + 1 channels)', 'MaxPool', [{ shape: [2, 9, 9, 5], values: special }], pool);
   check('AvgPool', 'AvgPool', [{ shape: [2, 15, 15, 6] }], pool);
   check('MaxPoolGrad', 'MaxPoolGrad', [{ shape: [2, 8, 8, 6] }, { shape: [2, 15, 15, 6] }], pool);
+  // Ties (values from {0, 1, 2}), NaN and ±Infinity: the gradient goes to the first maximum (the
+  // first NaN), over overlapping windows, for 5 channels (a masked remainder), 4, 3 and 1.
+  const tied = (n: number, nan: boolean): number[] => Array.from({ length: n }, (_, i) => (nan && i % 53 === 0 ? NaN : nan && i % 59 === 0 ? Infinity : nan && i % 61 === 0 ? -Infinity : (i * 7) % 3));
+  for (const c of [5, 4, 3, 1]) {
+    check(`MaxPoolGrad ties, NaN, ±Infinity, ${c} channel(s)`, 'MaxPoolGrad', [{ shape: [2, 4, 4, c] }, { shape: [2, 9, 9, c], values: tied(2 * 9 * 9 * c, true) }], { filterSize: [3, 3], strides: [2, 2], pad: [1, 1, 1, 1] });
+    check(`MaxPoolGrad 2×2 ties, ${c} channel(s)`, 'MaxPoolGrad', [{ shape: [3, 5, 5, c] }, { shape: [3, 10, 10, c], values: tied(3 * 10 * 10 * c, false) }], { filterSize: [2, 2], strides: [2, 2], pad: [0, 0, 0, 0] });
+  }
+  for (const c of [1, 2, 3]) check(`MaxPool ${c} channel(s) (lane 0)`, 'MaxPool', [{ shape: [2, 9, 9, c], values: tied(2 * 9 * 9 * c, true) }], pool);
+  check('MaxPool 7 channels (overlapping remainder)', 'MaxPool', [{ shape: [2, 9, 9, 7] }], pool);
   check('AvgPoolGrad', 'AvgPoolGrad', [{ shape: [2, 8, 8, 6] }], { ...pool, inputShape: [2, 15, 15, 6] });
   check('Softmax [13,1000]', 'Softmax', [{ shape: [13, 1000] }]);
 });

@@ -53,6 +53,9 @@ describe('threads', () => {
       ['Conv2D', [4, 20, 20, 64], [1, 1, 64, 48], point],
       ['Conv2DBackpropInput', [4, 20, 20, 48], [1, 1, 64, 48], { ...point, inputShape: [4, 20, 20, 64] }],
       ['Conv2DBackpropFilter', [4, 20, 20, 64], [4, 20, 20, 48], { ...point, filterShape: [1, 1, 64, 48] }],
+      // The narrow direct convolution, split by image (25 and 10 images: uneven shares).
+      ['Conv2D', [25, 13, 13, 6], [3, 3, 6, 16], point],
+      ['Conv2D', [10, 28, 28, 1], [3, 3, 1, 32], same],
     ];
     const runAll = (): Float32Array[] =>
       cases.map(([kernel, s0, s1, attrs], i) => {

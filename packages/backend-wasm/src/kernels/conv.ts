@@ -40,10 +40,13 @@ function geometry(xShape: readonly number[], fShape: readonly number[], oh: numb
 /** Multiply-adds below which a convolution stays on the calling thread. */
 const THREADED_WORK = 1 << 21;
 
-/** The worker pool when there is one and the product (rows × cols × depth) is worth splitting by rows. */
-function poolFor(backend: WasmBackend, rows: number, work: number): ThreadPool | null {
+/**
+ * The worker pool when there is one, the work (multiply-adds) is worth splitting and there are at
+ * least `perThread` of the units it is split by (product rows, or images) for every thread.
+ */
+function poolFor(backend: WasmBackend, units: number, work: number, perThread = 8): ThreadPool | null {
   const pool = backend.pool;
-  return pool && work >= THREADED_WORK && rows >= 8 * pool.threads ? pool : null;
+  return pool && work >= THREADED_WORK && units >= perThread * pool.threads ? pool : null;
 }
 
 /** Runs `fn` with the column buffer (when the convolution needs one) and the gemm scratch. */
@@ -65,9 +68,15 @@ const conv2d: WasmKernelFn<Conv2DAttrs> = ({ inputs: [x, f], attrs, backend }) =
   // One input channel and at most 8 filters, stride 1, unpadded: the module's direct image
   // convolution (one thread, no column buffer) beats im2col + a gemm 8 columns wide.
   const image = x!.shape[3] === 1 && o <= 8 && fh * fw <= 64 && attrs.strides.every((v) => v === 1) && attrs.dilations.every((v) => v === 1) && attrs.pad.every((v) => v === 0);
-  const pool = image ? null : poolFor(backend, g.rows, g.rows * o * g.depth);
-  withColumns(backend, image ? 0 : g.colValues, (col, scratch) => {
+  // Output channels in blocks of 16 over a receptive field of at most 64 values: the module's
+  // narrow direct convolution reads the input in place instead of im2col + gemm (threads split it
+  // by image). The mirror of the module's narrowConv test.
+  const narrow = o % 16 === 0 && g.depth <= 64 && g.colValues > 0;
+  const direct = image || narrow;
+  const pool = image ? null : narrow ? poolFor(backend, n, g.rows * o * g.depth, 1) : poolFor(backend, g.rows, g.rows * o * g.depth);
+  withColumns(backend, direct ? 0 : g.colValues, (col, scratch) => {
     const words = backend.args(g.words);
+    if (narrow && pool) return pool.convNarrow(backend.kernels, backend.ptr(y), backend.ptr(x!), backend.ptr(f!), words, n);
     if (!pool) {
       backend.kernels.conv2d(backend.ptr(y), backend.ptr(x!), backend.ptr(f!), words, col, scratch);
       return;
