@@ -116,22 +116,22 @@ function matmulGrads(dy: Tensor, a: Tensor, b: Tensor, tA: boolean, tB: boolean,
 registerGradient('BatchMatMul', ([dy], { inputs: [a, b], needs }, attrs) =>
   matmulGrads(dy!, a!, b!, attrs['transposeA'] as boolean, attrs['transposeB'] as boolean, needs),
 );
+/** The gradient before a fused kernel's activation, from the gradient after it and the kernel's output y. */
+function throughActivation(dy: Tensor, y: Tensor, activation: unknown): Tensor {
+  switch (activation) {
+    case 'relu':
+      return mul(dy, cast(greater(y, 0), 'float32'));
+    case 'sigmoid':
+      return mul(dy, mul(y, sub(1, y)));
+    case 'tanh':
+      return mul(dy, sub(1, square(y)));
+    default:
+      return dy;
+  }
+}
 registerGradient('FusedMatMul', ([dy], { inputs, outputs: [y], needs }, attrs) => {
   const [a, b, bias] = inputs;
-  let dz: Tensor;
-  switch (attrs['activation']) {
-    case 'relu':
-      dz = mul(dy!, cast(greater(y!, 0), 'float32'));
-      break;
-    case 'sigmoid':
-      dz = mul(dy!, mul(y!, sub(1, y!)));
-      break;
-    case 'tanh':
-      dz = mul(dy!, sub(1, square(y!)));
-      break;
-    default:
-      dz = dy!;
-  }
+  const dz = throughActivation(dy!, y!, attrs['activation']);
   const [da, db] = matmulGrads(dz, a!, b!, attrs['transposeA'] as boolean, attrs['transposeB'] as boolean, needs);
   return bias ? [da, db, needs[2] !== false ? sum(dz, [0, 1]) : null] : [da, db];
 });
@@ -212,6 +212,12 @@ registerGradient('Conv2D', ([dy], { inputs: [x, f], needs }, attrs) => {
   const a = convAttrs(attrs);
   // The first layer's input gradient is never needed in training: skip the most expensive backprop.
   return [needs[0] !== false ? convBI(dy!, f!, a, x!.shape) : null, needs[1] !== false ? convBF(x!, dy!, a, f!.shape) : null];
+});
+registerGradient('FusedConv2D', ([dy], { inputs: [x, f, bias], outputs: [y], needs }, attrs) => {
+  const a = convAttrs(attrs);
+  const dz = throughActivation(dy!, y!, attrs['activation']);
+  const grads = [needs[0] !== false ? convBI(dz, f!, a, x!.shape) : null, needs[1] !== false ? convBF(x!, dz, a, f!.shape) : null];
+  return bias ? [...grads, needs[2] !== false ? sum(dz, [0, 1, 2]) : null] : grads;
 });
 // The backprops are bilinear adjoints of Conv2D, so their own gradients are convolutions again.
 registerGradient('Conv2DBackpropInput', ([g], { inputs: [dy, f] }, attrs) => {

@@ -7,7 +7,7 @@
 // accumulators: per step of depth it loads 8 values of B as two vectors, splats 4 values of A, and
 // does 8 vector multiply-adds (64 flops). Transposed operands only change how the packing reads,
 // so a transpose never costs more than the packing's own pass.
-import { ACT_RELU, ACT_SIGMOID, ACT_TANH } from '../src/opcodes';
+import { ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH } from '../src/opcodes';
 import { sigmoid } from './math';
 
 const MR = 4;
@@ -263,18 +263,54 @@ export function batchMatMul(
   }
 }
 
-/** The FusedMatMul epilogue over rows×n values of C: + bias[column] (when bias ≠ 0), then the activation. */
-export function biasActivation(c: usize, rows: i32, n: i32, bias: usize, act: i32): void {
-  for (let r = 0; r < rows; r++) {
-    const row = c + (<usize>(r * n) << 2);
-    for (let j = 0; j < n; j++) {
-      const p = row + (<usize>j << 2);
-      let v = load<f32>(p);
-      if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
-      if (act == ACT_RELU) v = v < 0 ? 0 : v;
-      else if (act == ACT_SIGMOID) v = <f32>sigmoid(<f64>v);
-      else if (act == ACT_TANH) v = <f32>Math.tanh(<f64>v);
-      store<f32>(p, v);
+/**
+ * The fused kernels' epilogue (FusedMatMul, FusedConv2D) over rows×n values of C: + bias[column]
+ * (when bias ≠ 0), then the activation. Linear and relu go four values a step: along each row when
+ * n is a multiple of 4, else over the flat array against `tile`, the bias repeated to lcm(n, 4)
+ * values (a conv bias over 6 channels: 12) — the caller fills it, or passes 0 to stay scalar.
+ * relu is f32x4.pmax(v, 0) = v < 0 ? 0 : v, as the scalar path (NaN stays NaN).
+ */
+export function biasActivation(c: usize, rows: i32, n: i32, bias: usize, act: i32, tile: usize): void {
+  const simd = act == ACT_LINEAR || act == ACT_RELU;
+  const zero = f32x4.splat(0);
+  if (simd && (n & 3) == 0) {
+    for (let r = 0; r < rows; r++) {
+      const row = c + (<usize>(r * n) << 2);
+      for (let j = 0; j < n; j += 4) {
+        const p = row + (<usize>j << 2);
+        let v = v128.load(p);
+        if (bias != 0) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
+        if (act == ACT_RELU) v = f32x4.pmax(v, zero);
+        v128.store(p, v);
+      }
     }
+    return;
+  }
+  let start = 0;
+  const total = rows * n;
+  if (simd && (bias == 0 || tile != 0)) {
+    // Period of the bias pattern in the flat array: lcm(n, 4) values.
+    const period = (n & 1) != 0 ? n * 4 : (n & 3) != 0 ? n * 2 : n;
+    const end = total - total % period;
+    for (let i = 0; i < end; i += period) {
+      const p0 = c + (<usize>i << 2);
+      for (let k = 0; k < period; k += 4) {
+        const p = p0 + (<usize>k << 2);
+        let v = v128.load(p);
+        if (bias != 0) v = f32x4.add(v, v128.load(tile + (<usize>k << 2)));
+        if (act == ACT_RELU) v = f32x4.pmax(v, zero);
+        v128.store(p, v);
+      }
+    }
+    start = end;
+  }
+  for (let i = start; i < total; i++) {
+    const p = c + (<usize>i << 2);
+    let v = load<f32>(p);
+    if (bias != 0) v += load<f32>(bias + (<usize>(i % n) << 2));
+    if (act == ACT_RELU) v = v < 0 ? 0 : v;
+    else if (act == ACT_SIGMOID) v = <f32>sigmoid(<f64>v);
+    else if (act == ACT_TANH) v = <f32>Math.tanh(<f64>v);
+    store<f32>(p, v);
   }
 }

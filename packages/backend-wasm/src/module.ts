@@ -19,7 +19,7 @@ export interface KernelExports {
   gemm(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, accumulate: number, scratch: number): void;
   gemmScratchBytes(): number;
   batchMatMul(c: number, a: number, b: number, batch: number, strideA: number, strideB: number, m: number, n: number, k: number, transA: number, transB: number, scratch: number): void;
-  biasActivation(c: number, rows: number, n: number, bias: number, act: number): void;
+  biasActivation(c: number, rows: number, n: number, bias: number, act: number, tile: number): void;
   conv2d(y: number, x: number, f: number, geometry: number, col: number, scratch: number): void;
   conv2dBackpropInput(dx: number, dy: number, f: number, geometry: number, col: number, scratch: number): void;
   conv2dBackpropFilter(df: number, x: number, dy: number, geometry: number, col: number, scratch: number): void;

@@ -161,6 +161,15 @@ describe('convolutions and pools at training sizes', () => {
   check('Conv2D strides [2,1] dilations [1,2] asymmetric pad (narrow)', 'Conv2D', [{ shape: [2, 15, 14, 3] }, { shape: [3, 3, 3, 16] }], { strides: [2, 1], pad: [1, 0, 2, 1], dilations: [1, 2] }, 1e-5, 1e-5);
   check('Conv2D stride 3, window wider than the stride gaps (narrow)', 'Conv2D', [{ shape: [1, 17, 16, 2] }, { shape: [4, 5, 2, 16] }], { strides: [3, 3], pad: [2, 1, 2, 2], dilations: [1, 1] }, 1e-5, 1e-5);
   check('Conv2D receptive field of exactly 64 values (narrow)', 'Conv2D', [{ shape: [1, 9, 9, 16] }, { shape: [2, 2, 16, 32] }], valid, 1e-5, 1e-5);
+  // FusedConv2D: each conv path, then the epilogue (bias of 16, 6 and 5 channels: whole vectors, a
+  // 12-value tile, a 20-value tile) for relu/linear, and the scalar sigmoid/tanh epilogue.
+  const fusedConv = (activation: string, hasBias = true) => ({ ...valid, activation, hasBias });
+  check('FusedConv2D narrow relu + bias 16', 'FusedConv2D', [{ shape: [3, 13, 13, 6] }, { shape: [3, 3, 6, 16] }, { shape: [16] }], fusedConv('relu'), 1e-5, 1e-5);
+  check('FusedConv2D image relu + bias 6', 'FusedConv2D', [{ shape: [3, 12, 11, 1] }, { shape: [3, 3, 1, 6] }, { shape: [6] }], fusedConv('relu'), 1e-5, 1e-5);
+  check('FusedConv2D gemm linear + bias 5 (same padding)', 'FusedConv2D', [{ shape: [2, 9, 9, 20] }, { shape: [3, 3, 20, 5] }, { shape: [5] }], { ...conv, activation: 'linear', hasBias: true }, 1e-4, 1e-4);
+  check('FusedConv2D sigmoid + bias 6', 'FusedConv2D', [{ shape: [2, 8, 8, 3] }, { shape: [3, 3, 3, 6] }, { shape: [6] }], fusedConv('sigmoid'), 1e-5, 1e-5);
+  check('FusedConv2D tanh without bias', 'FusedConv2D', [{ shape: [2, 8, 8, 3] }, { shape: [3, 3, 3, 6] }], fusedConv('tanh', false), 1e-5, 1e-5);
+  check('FusedConv2D relu without bias, 7 channels', 'FusedConv2D', [{ shape: [2, 8, 8, 3] }, { shape: [3, 3, 3, 7] }], fusedConv('relu', false), 1e-5, 1e-5);
   const pool = { filterSize: [3, 3], strides: [2, 2], pad: [1, 1, 1, 1] };
   check('MaxPool', 'MaxPool', [{ shape: [2, 15, 15, 6] }], pool);
   const special = Array.from({ length: 2 * 9 * 9 * 5 }, (_, i) => (i % 37 === 0 ? NaN : i % 41 === 0 ? Infinity : i % 43 === 0 ? -Infinity : Math.sin(i)));

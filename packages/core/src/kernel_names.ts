@@ -94,6 +94,11 @@ export const OPTIONAL_KERNELS = [
    * { transposeA, transposeB, activation: 'linear' | 'relu' | 'sigmoid' | 'tanh', hasBias }.
    */
   'FusedMatMul',
+  /**
+   * inputs [x NHWC, filter HWIO, bias [O]?] as Conv2D, attrs Conv2DAttrs & { activation: 'linear' |
+   * 'relu' | 'sigmoid' | 'tanh', hasBias }: activation(conv2d(x, filter) + bias).
+   */
+  'FusedConv2D',
   /** inputs [logits [B, C], labels [B, C] (probabilities)], output per-example loss [B]. float32. */
   'SoftmaxCrossEntropy',
   /** inputs [logits] of any rank, softmax over the last axis. float32. */
@@ -125,6 +130,11 @@ export interface MatMulAttrs {
 export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 
 export interface FusedMatMulAttrs extends MatMulAttrs {
+  activation: FusedActivation;
+  hasBias: boolean;
+}
+
+export interface FusedConv2DAttrs extends Conv2DAttrs {
   activation: FusedActivation;
   hasBias: boolean;
 }

@@ -2,7 +2,7 @@
 // differences (on 'cpu64'), and the backend's own gradients against those float64 gradients.
 import {
   abs, add, avgPool2d, broadcastTo, clipByValue, concat, conv2d, cos, div, elu, erf, exp, expandDims, expm1,
-  fusedMatMul, gather, gelu, leakyRelu, log, log1p, logSoftmax, logSumExp, matmul, max, maxPool2d, maximum,
+  fusedConv2d, fusedMatMul, gather, gelu, leakyRelu, log, log1p, logSoftmax, logSumExp, matmul, max, maxPool2d, maximum,
   mean, memory, min, minimum, mod, moments, mul, neg, pad, pow, prod, reciprocal, relu, relu6, reshape,
   rsqrt, selu, setBackend, sigmoid, sin, slice, softmax, softmaxCrossEntropy, softplus, split, sqrt, square,
   squaredDifference, squeeze, stack, sub, sum, swish, tanh, tensor, tidy, tile, transpose, unsortedSegmentSum,
@@ -121,6 +121,9 @@ export const GRADIENT_CASES: Case[] = [
   u('unsortedSegmentSum', (x) => unsortedSegmentSum(x, tensor([1, 0, 1, 3], [4], 'int32'), 3), 'any', [4, 2]),
   { name: 'conv2d (valid)', f: (x, w) => conv2d(x, w), inputs: [{ shape: [2, 5, 5, 2] }, { shape: [3, 3, 2, 3] }] },
   { name: 'conv2d (stride 2, same)', f: (x, w) => conv2d(x, w, 2, 'same'), inputs: [{ shape: [1, 6, 5, 2] }, { shape: [3, 2, 2, 2] }] },
+  { name: 'fusedConv2d (relu, bias)', f: (x, w, b) => fusedConv2d({ x, filter: w, bias: b, activation: 'relu' }), inputs: [{ shape: [2, 5, 5, 2] }, { shape: [3, 3, 2, 3] }, { shape: [3] }] },
+  { name: 'fusedConv2d (tanh, stride 2 same, no bias)', f: (x, w) => fusedConv2d({ x, filter: w, strides: 2, padding: 'same', activation: 'tanh' }), inputs: [{ shape: [1, 6, 5, 2] }, { shape: [3, 2, 2, 2] }] },
+  { name: 'fusedConv2d (sigmoid, bias)', f: (x, w, b) => fusedConv2d({ x, filter: w, bias: b, activation: 'sigmoid' }), inputs: [{ shape: [1, 4, 4, 1] }, { shape: [2, 2, 1, 2] }, { shape: [2] }] },
   { name: 'conv2d (dilation 2, explicit padding)', f: (x, w) => conv2d(x, w, 1, [[1, 0], [0, 2]], 2), inputs: [{ shape: [1, 6, 6, 1] }, { shape: [2, 2, 1, 2] }] },
   u('maxPool2d (2x2)', (x) => maxPool2d(x, 2), 'any', [1, 4, 4, 2]),
   u('maxPool2d (3x3 stride 2 same)', (x) => maxPool2d(x, 3, 2, 'same'), 'any', [1, 5, 5, 1]),

@@ -1,6 +1,6 @@
-import type { Conv2DAttrs } from '@tessera/core';
+import type { Conv2DAttrs, FusedConv2DAttrs, TensorInfo } from '@tessera/core';
 import type { FloatArray } from '../backend.js';
-import { gemm } from './gemm.js';
+import { gemm, type Epilogue } from './gemm.js';
 import type { CpuKernel, CpuKernelFn } from './kernel.js';
 
 /**
@@ -127,7 +127,8 @@ function col2im(col: FloatArray, g: Geometry, r0: number, r1: number, dx: FloatA
   }
 }
 
-const conv2d: CpuKernelFn<Conv2DAttrs> = ({ inputs: [xInfo, fInfo], attrs, backend }) => {
+/** y = conv(x, F), with the fused kernel's bias and activation applied in the gemm's store when given. */
+function convForward({ inputs: [xInfo, fInfo], attrs, backend }: Parameters<CpuKernelFn<Conv2DAttrs>>[0], epilogue: Epilogue | null): TensorInfo {
   const [n, h, w] = xInfo!.shape as [number, number, number];
   const [fh, fw, , o] = fInfo!.shape as [number, number, number, number];
   const eff = (k: number, d: number): number => (k - 1) * d + 1;
@@ -138,16 +139,23 @@ const conv2d: CpuKernelFn<Conv2DAttrs> = ({ inputs: [xInfo, fInfo], attrs, backe
   const f = backend.floats(fInfo!);
   const y = backend.floatArray(g.rows * o);
   if (g.pointwise) {
-    gemm(g.rows, o, g.c, x, 0, false, f, 0, false, y, 0, false);
+    gemm(g.rows, o, g.c, x, 0, false, f, 0, false, y, 0, false, epilogue);
   } else {
     const col = backend.floatArray(g.chunk * g.depth);
     for (let r0 = 0; r0 < g.rows; r0 += g.chunk) {
       const r1 = Math.min(g.rows, r0 + g.chunk);
       im2col(x, g, r0, r1, col);
-      gemm(r1 - r0, o, g.depth, col, 0, false, f, 0, false, y, r0 * o, false);
+      gemm(r1 - r0, o, g.depth, col, 0, false, f, 0, false, y, r0 * o, false, epilogue);
     }
   }
   return backend.output(y, [n, oh, ow, o], 'float32');
+}
+
+const conv2d: CpuKernelFn<Conv2DAttrs> = (args) => convForward(args, null);
+
+const fusedConv2d: CpuKernelFn<FusedConv2DAttrs> = (args) => {
+  const { inputs: [, , bias], attrs, backend } = args;
+  return convForward(args, { bias: attrs.hasBias && bias ? backend.floats(bias) : null, activation: attrs.activation });
 };
 
 const conv2dBackpropInput: CpuKernelFn<Conv2DAttrs & { inputShape: number[] }> = ({ inputs: [dyInfo, fInfo], attrs, backend }) => {
@@ -190,6 +198,7 @@ const conv2dBackpropFilter: CpuKernelFn<Conv2DAttrs & { filterShape: number[] }>
 
 export const convKernels: CpuKernel[] = [
   { name: 'Conv2D', fn: conv2d },
+  { name: 'FusedConv2D', fn: fusedConv2d },
   { name: 'Conv2DBackpropInput', fn: conv2dBackpropInput },
   { name: 'Conv2DBackpropFilter', fn: conv2dBackpropFilter },
 ];

@@ -8,7 +8,7 @@ import { shapeKernels } from './shape.js';
 import { softmaxKernels } from './softmax.js';
 import { unaryKernels } from './unary.js';
 
-/** Every kernel of the cpu backend: all primitive kernels plus FusedMatMul, Softmax and SoftmaxCrossEntropy. */
+/** Every kernel of the cpu backend: all primitive kernels plus FusedMatMul, FusedConv2D, Softmax and SoftmaxCrossEntropy. */
 export const cpuKernels: readonly CpuKernel[] = [
   ...unaryKernels,
   ...binaryKernels,

@@ -1,8 +1,9 @@
-import type { Conv2DAttrs } from '@tessera/core';
+import type { Conv2DAttrs, FusedConv2DAttrs, TensorInfo } from '@tessera/core';
 import type { WasmBackend } from '../backend.js';
 import type { ThreadPool } from '../threads.js';
 import type { WasmKernel, WasmKernelFn } from './kernel.js';
 import { sizeOf } from './kernel.js';
+import { biasActivation } from './matmul.js';
 
 /** Values of the column buffer per chunk (4 MiB): the im2col matrix is built this many values at a time. */
 const COL_BUDGET = 1 << 20;
@@ -144,8 +145,18 @@ const conv2dBackpropFilter: WasmKernelFn<Conv2DAttrs & { filterShape: number[] }
   return df;
 };
 
+/** Conv2D, then bias and activation in one pass over its output (the Conv2D layer's forward). */
+const fusedConv2d: WasmKernelFn<FusedConv2DAttrs> = (args) => {
+  const { inputs: [, f, bias], attrs, backend } = args;
+  const y = conv2d(args) as TensorInfo;
+  const o = f!.shape[3]!;
+  biasActivation(backend, y, sizeOf(y.shape) / Math.max(o, 1), o, attrs.hasBias ? bias : undefined, attrs.activation);
+  return y;
+};
+
 export const convKernels: WasmKernel[] = [
   { name: 'Conv2D', fn: conv2d },
+  { name: 'FusedConv2D', fn: fusedConv2d },
   { name: 'Conv2DBackpropInput', fn: conv2dBackpropInput },
   { name: 'Conv2DBackpropFilter', fn: conv2dBackpropFilter },
 ];

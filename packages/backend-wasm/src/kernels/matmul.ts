@@ -1,4 +1,4 @@
-import type { FusedMatMulAttrs, MatMulAttrs, TensorInfo } from '@tessera/core';
+import type { FusedActivation, FusedMatMulAttrs, MatMulAttrs, TensorInfo } from '@tessera/core';
 import type { WasmBackend } from '../backend.js';
 import { ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH } from '../opcodes.js';
 import type { WasmKernel, WasmKernelFn } from './kernel.js';
@@ -47,14 +47,30 @@ function batchMatMul(backend: WasmBackend, a: TensorInfo, b: TensorInfo, transA:
 const batchMatMulKernel: WasmKernelFn<MatMulAttrs> = ({ inputs: [a, b], attrs, backend }) =>
   batchMatMul(backend, a!, b!, attrs.transposeA, attrs.transposeB);
 
-/** The product, then bias and activation in one pass over the output while it is still in cache-sized rows. */
+/**
+ * The fused kernels' epilogue, in place over `out` ([rows, n] values): + bias (when given), then
+ * the activation, in one pass. For a bias whose length is not a multiple of 4, the module gets it
+ * repeated to lcm(n, 4) values (at most 4n) so it can go four values a step.
+ */
+export function biasActivation(backend: WasmBackend, out: TensorInfo, rows: number, n: number, bias: TensorInfo | undefined, activation: FusedActivation): void {
+  if (rows * n === 0 || (!bias && activation === 'linear')) return;
+  const act = ACTIVATIONS[activation];
+  const run = (tile: number): void => backend.kernels.biasActivation(backend.ptr(out), rows, n, bias ? backend.ptr(bias) : 0, act, tile);
+  if (!bias || n % 4 === 0 || (activation !== 'linear' && activation !== 'relu')) return run(0);
+  const period = n % 2 === 1 ? 4 * n : n % 4 === 2 ? 2 * n : n;
+  backend.withScratch(period * 4, (tile) => {
+    const f32 = backend.f32();
+    const b = backend.ptr(bias) >> 2;
+    for (let k = 0; k < period; k += n) f32.copyWithin((tile >> 2) + k, b, b + n);
+    run(tile);
+  });
+}
+
+/** The product, then bias and activation in one pass over the output. */
 const fusedMatMulKernel: WasmKernelFn<FusedMatMulAttrs> = ({ inputs: [a, b, bias], attrs, backend }) => {
   const out = batchMatMul(backend, a!, b!, attrs.transposeA, attrs.transposeB);
   const [batch, m, n] = out.shape as [number, number, number];
-  const withBias = attrs.hasBias && bias !== undefined;
-  if (batch * m * n > 0 && (withBias || attrs.activation !== 'linear')) {
-    backend.kernels.biasActivation(backend.ptr(out), batch * m, n, withBias ? backend.ptr(bias!) : 0, ACTIVATIONS[attrs.activation]);
-  }
+  biasActivation(backend, out, batch * m, n, attrs.hasBias ? bias : undefined, attrs.activation);
   return out;
 };
 

@@ -1,8 +1,8 @@
-import type { Conv2DAttrs, TensorInfo } from '@tessera/core';
+import type { Conv2DAttrs, FusedConv2DAttrs, TensorInfo } from '@tessera/core';
 import { groupsFor, type GPUData, type WebGPUBackend } from '../backend.js';
 import { WG, bindings, flatMain } from '../wgsl.js';
 import type { WebGPUKernel, WebGPUKernelFn } from './kernel.js';
-import { matmulInto } from './matmul.js';
+import { matmulInto, type Epilogue } from './matmul.js';
 
 /**
  * Convolutions as matrix products over the column matrix (NHWC input, HWIO filter): row r of col
@@ -105,7 +105,8 @@ function outSize(h: number, w: number, fh: number, fw: number, attrs: Conv2DAttr
   return [oh, ow];
 }
 
-const conv2d: WebGPUKernelFn<Conv2DAttrs> = ({ inputs: [xInfo, fInfo], attrs, backend }) => {
+/** y = col · F, with the fused kernel's bias and activation applied by the product's store when given. */
+function convForward({ inputs: [xInfo, fInfo], attrs, backend }: Parameters<WebGPUKernelFn<Conv2DAttrs>>[0], epilogue: Epilogue | null): TensorInfo {
   const [n, h, w] = xInfo!.shape as [number, number, number];
   const [fh, fw, , o] = fInfo!.shape as [number, number, number, number];
   const [oh, ow] = outSize(h, w, fh, fw, attrs);
@@ -114,9 +115,16 @@ const conv2d: WebGPUKernelFn<Conv2DAttrs> = ({ inputs: [xInfo, fInfo], attrs, ba
   if (g.rows * o === 0) return out;
   const x = backend.data(xInfo!);
   const col = g.pointwise ? x : im2col(backend, x, g);
-  matmulInto(backend, col, backend.data(fInfo!), backend.data(out), { batch: 1, m: g.rows, n: o, k: g.depth, batchA: 1, batchB: 1 }, false, false);
+  matmulInto(backend, col, backend.data(fInfo!), backend.data(out), { batch: 1, m: g.rows, n: o, k: g.depth, batchA: 1, batchB: 1 }, false, false, epilogue);
   if (col !== x) backend.disposeData(col);
   return out;
+}
+
+const conv2d: WebGPUKernelFn<Conv2DAttrs> = (args) => convForward(args, null);
+
+const fusedConv2d: WebGPUKernelFn<FusedConv2DAttrs> = (args) => {
+  const { inputs: [, , bias], attrs, backend } = args;
+  return convForward(args, { bias: attrs.hasBias && bias ? backend.data(bias) : null, activation: attrs.activation });
 };
 
 const conv2dBackpropInput: WebGPUKernelFn<Conv2DAttrs & { inputShape: number[] }> = ({ inputs: [dyInfo, fInfo], attrs, backend }) => {
@@ -153,6 +161,7 @@ const conv2dBackpropFilter: WebGPUKernelFn<Conv2DAttrs & { filterShape: number[]
 
 export const convKernels: WebGPUKernel[] = [
   { name: 'Conv2D', fn: conv2d },
+  { name: 'FusedConv2D', fn: fusedConv2d },
   { name: 'Conv2DBackpropInput', fn: conv2dBackpropInput },
   { name: 'Conv2DBackpropFilter', fn: conv2dBackpropFilter },
 ];

@@ -3,7 +3,8 @@ import type { FusedActivation } from '../kernel_names.js';
 import { TesseraError, fmtShape } from '../errors.js';
 import { broadcastShapes, sizeFromShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, relu, sigmoid, tanh } from './elementwise.js';
+import { add } from './elementwise.js';
+import { FUSED_ACTIVATIONS, applyFusedActivation } from './fused.js';
 import { broadcastTo, cast, reshape } from './shape_ops.js';
 import { convert, op, runKernel, type TensorLike } from './op.js';
 
@@ -62,21 +63,6 @@ export interface FusedMatMulArgs {
   transposeB?: boolean;
 }
 
-function applyActivation(y: Tensor, activation: FusedActivation): Tensor {
-  switch (activation) {
-    case 'relu':
-      return relu(y);
-    case 'sigmoid':
-      return sigmoid(y);
-    case 'tanh':
-      return tanh(y);
-    case 'linear':
-      return y;
-    default:
-      throw new TesseraError(`fusedMatMul: unknown activation '${String(activation)}' (expected linear, relu, sigmoid or tanh)`);
-  }
-}
-
 /** activation(matmul(a, b) + bias), in one kernel where the backend has 'FusedMatMul'. */
 export const fusedMatMul = op('fusedMatMul', (args: FusedMatMulArgs): Tensor => {
   const { transposeA = false, transposeB = false, activation = 'linear' } = args;
@@ -90,12 +76,12 @@ export const fusedMatMul = op('fusedMatMul', (args: FusedMatMulArgs): Tensor => 
       throw new TesseraError(`fusedMatMul: bias of shape ${fmtShape(bias.shape)} does not match the output's last dimension ${n}`);
     }
   }
-  if (ENGINE.hasKernel('FusedMatMul') && ['linear', 'relu', 'sigmoid', 'tanh'].includes(activation)) {
+  if (ENGINE.hasKernel('FusedMatMul') && FUSED_ACTIVATIONS.includes(activation)) {
     const inputs = bias ? [a3, b3, reshape(bias, [n])] : [a3, b3];
     const y = runKernel('FusedMatMul', inputs, { transposeA, transposeB, activation, hasBias: bias !== undefined });
     return reshape(y, outShape);
   }
   let y = reshape(runKernel('BatchMatMul', [a3, b3], { transposeA, transposeB }), outShape);
   if (bias) y = add(y, reshape(bias, [n]));
-  return applyActivation(y, activation);
+  return applyFusedActivation('fusedMatMul', y, activation);
 });

@@ -1,11 +1,12 @@
 import { ENGINE } from '../engine.js';
-import type { Conv2DAttrs, PoolAttrs } from '../kernel_names.js';
+import type { Conv2DAttrs, FusedActivation, PoolAttrs } from '../kernel_names.js';
 import { TesseraError, fmtShape } from '../errors.js';
 import { parseAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, div, erf, exp, expm1, greater, maximum, minimum, mul, neg, relu, sigmoid, sub, tanh, where } from './elementwise.js';
 import { logSumExp, max, sum } from './reduce.js';
 import { cast, reshape } from './shape_ops.js';
+import { applyFusedActivation, checkFusedActivation } from './fused.js';
 import { convert, op, runKernel, type TensorLike } from './op.js';
 
 function floatArg(name: string, x: TensorLike, arg = 'x'): Tensor {
@@ -169,6 +170,48 @@ export const conv2d = op(
     return unbatched ? reshape(y, y.shape.slice(1)) : y;
   },
 );
+
+export interface FusedConv2DArgs {
+  x: TensorLike;
+  filter: TensorLike;
+  strides?: number | [number, number];
+  padding?: Padding;
+  dilations?: number | [number, number];
+  /** One value per output channel: shape [outChannels]. */
+  bias?: TensorLike;
+  activation?: FusedActivation;
+}
+
+/**
+ * activation(conv2d(x, filter) + bias), in one kernel where the backend has 'FusedConv2D' (the
+ * Conv2D layer's forward pass), else composed from conv2d, add and the activation.
+ */
+export const fusedConv2d = op('fusedConv2d', (args: FusedConv2DArgs): Tensor => {
+  const { strides = 1, padding = 'valid', dilations = 1, activation = 'linear' } = args;
+  let t = floatArg('fusedConv2d', args.x);
+  const f = floatArg('fusedConv2d', args.filter, 'filter');
+  const unbatched = t.rank === 3;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  if (t.rank !== 4) throw new TesseraError(`fusedConv2d: x must be rank 4 (NHWC) or 3 (HWC), got ${fmtShape(t.shape)}`);
+  if (f.rank !== 4) throw new TesseraError(`fusedConv2d: filter must be rank 4 [height, width, inChannels, outChannels], got ${fmtShape(f.shape)}`);
+  const info = conv2dInfo('fusedConv2d', t.shape, f.shape, strides, padding, dilations);
+  const o = f.shape[3]!;
+  let bias: Tensor | undefined;
+  if (args.bias !== undefined) {
+    bias = floatArg('fusedConv2d', args.bias, 'bias');
+    if (bias.rank !== 1 || bias.shape[0] !== o) throw new TesseraError(`fusedConv2d: bias of shape ${fmtShape(bias.shape)} does not match the ${o} output channels: expected [${o}]`);
+  }
+  checkFusedActivation('fusedConv2d', activation);
+  let y: Tensor;
+  if (ENGINE.hasKernel('FusedConv2D')) {
+    y = runKernel('FusedConv2D', bias ? [t, f, bias] : [t, f], { ...info.attrs, activation, hasBias: bias !== undefined });
+  } else {
+    y = runKernel('Conv2D', [t, f], { ...info.attrs });
+    if (bias) y = add(y, bias);
+    y = applyFusedActivation('fusedConv2d', y, activation);
+  }
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
+});
 
 function poolInfo(name: string, xShape: readonly number[], poolSize: number | [number, number], strides: number | [number, number] | undefined, padding: Padding): { attrs: PoolAttrs } {
   const k = pair(name, poolSize, 'poolSize');

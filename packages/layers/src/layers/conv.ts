@@ -1,5 +1,5 @@
-import { TesseraError, add, avgPool2d, conv2d, max, maxPool2d, mean, type Tensor, type Variable } from '@tessera/core';
-import type { ActivationFn, ActivationIdentifier } from '../activations.js';
+import { TesseraError, avgPool2d, fusedConv2d, max, maxPool2d, mean, type Tensor, type Variable } from '@tessera/core';
+import { fusedActivation, type ActivationFn, type ActivationIdentifier } from '../activations.js';
 import type { Initializer, InitializerIdentifier, SerializedInitializer } from '../initializers.js';
 import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs } from '../layer.js';
 import type { Regularizer, RegularizerIdentifier, SerializedRegularizer } from '../regularizers.js';
@@ -98,9 +98,11 @@ export class Conv2D extends Layer<Tensor> {
   }
 
   call(x: Tensor): Tensor {
-    let y = conv2d(x, this.kernel!, this.strides, this.padding, this.dilationRate);
-    if (this.bias) y = add(y, this.bias);
-    return this.activation(y);
+    // Bias and a linear, relu, sigmoid or tanh activation run inside one fusedConv2d (one kernel
+    // where the backend has it); other activations follow it.
+    const fused = fusedActivation(this.activation);
+    const args = { x, filter: this.kernel!, strides: this.strides, padding: this.padding, dilations: this.dilationRate, bias: this.bias ?? undefined };
+    return fused ? fusedConv2d({ ...args, activation: fused }) : this.activation(fusedConv2d(args));
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

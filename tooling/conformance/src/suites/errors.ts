@@ -1,5 +1,5 @@
 import {
-  DisposedTensorError, TesseraError, add, argMax, broadcastTo, cast, clipByValue, concat, conv2d, expandDims, fusedMatMul, gather,
+  DisposedTensorError, TesseraError, add, argMax, broadcastTo, cast, clipByValue, concat, conv2d, expandDims, fusedConv2d, fusedMatMul, gather,
   getBackend, logicalAnd, logicalNot, matmul, maxPool2d, oneHot, pad, randomUniform, range, reshape, setBackend, slice, softmax,
   softmaxCrossEntropy, split, squeeze, stack, sum, tensor, tile, transpose, variable, where, zeros, type DataType, type Tensor,
 } from '@tessera/core';
@@ -38,6 +38,18 @@ const CASES: ErrorCase[] = [
     make: () => [z([2, 3]), z([3, 4]), z([3])],
     act: (a, b, bias) => fusedMatMul({ a: a!, b: b!, bias: bias! }),
     message: "fusedMatMul: bias of shape [3] does not match the output's last dimension 4",
+  },
+  {
+    name: 'fusedConv2d with a bias of the wrong length',
+    make: () => [z([1, 4, 4, 2]), z([2, 2, 2, 3]), z([2])],
+    act: (x, f, bias) => fusedConv2d({ x: x!, filter: f!, bias: bias! }),
+    message: 'fusedConv2d: bias of shape [2] does not match the 3 output channels: expected [3]',
+  },
+  {
+    name: 'fusedConv2d with an activation it cannot fuse',
+    make: () => [z([1, 4, 4, 2]), z([2, 2, 2, 3])],
+    act: (x, f) => fusedConv2d({ x: x!, filter: f!, activation: 'elu' as never }),
+    message: "fusedConv2d: unknown activation 'elu' (expected linear, relu, sigmoid or tanh)",
   },
   { name: 'add of non-broadcastable shapes', make: () => [z([2, 3]), z([4])], act: (a, b) => add(a!, b!), message: 'add: shapes [2,3] and [4] cannot be broadcast: dimension -1 is 3 vs 4' },
   {

@@ -141,6 +141,29 @@ const OPTIONAL_CASES: [string, OpCase][] = [
       tolScale: 10,
     },
   ],
+  [
+    'FusedConv2D',
+    {
+      name: 'FusedConv2D kernel, explicit asymmetric padding, stride [2,1], bias, relu',
+      inputs: [{ shape: [2, 7, 6, 3], gen: unit }, { shape: [3, 2, 3, 6], gen: unit }, { shape: [6], gen: unit }],
+      run: (x, f, bias) => runKernel('FusedConv2D', [x!, f!, bias!], { strides: [2, 1], pad: [1, 0, 0, 1], dilations: [1, 1], activation: 'relu', hasBias: true }),
+      ref: (x, f, bias) => {
+        const g = R.convGeometry(7, 6, 3, 2, [2, 1], [[1, 0], [0, 1]], [1, 1]);
+        return R.map(R.binary(R.conv2d(x!, f!, g), bias!, (p, q) => p + q), (v) => Math.max(v, 0));
+      },
+      tolScale: 10,
+    },
+  ],
+  [
+    'FusedConv2D',
+    {
+      name: 'FusedConv2D kernel without bias, tanh',
+      inputs: [{ shape: [1, 5, 5, 2], gen: unit }, { shape: [3, 3, 2, 4], gen: unit }],
+      run: (x, f) => runKernel('FusedConv2D', [x!, f!], { strides: [1, 1], pad: [0, 0, 0, 0], dilations: [1, 1], activation: 'tanh', hasBias: false }),
+      ref: (x, f) => R.map(R.conv2d(x!, f!, R.convGeometry(5, 5, 3, 3, [1, 1], 'valid', [1, 1])), Math.tanh),
+      tolScale: 10,
+    },
+  ],
 ];
 
 export function kernelSuite(ctx: SuiteContext): void {

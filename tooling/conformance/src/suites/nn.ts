@@ -1,4 +1,4 @@
-import { avgPool2d, conv2d, div, logSoftmax, maxPool2d, softmax, softmaxCrossEntropy, sum, tidy, type Padding } from '@tessera/core';
+import { avgPool2d, conv2d, div, fusedConv2d, logSoftmax, maxPool2d, softmax, softmaxCrossEntropy, sum, tidy, type FusedActivation, type Padding } from '@tessera/core';
 import { caseSuite, type OpCase, type SuiteContext } from '../harness.js';
 import { choice, ints, uniform, type InputSpec } from '../inputs.js';
 import * as R from '../reference.js';
@@ -117,6 +117,44 @@ CONV.push({
   ref: (x, f) => R.conv2d(x!, f!, R.convGeometry(4, 4, 2, 2, [1, 1], 'valid', [1, 1])),
 });
 
+const CONV_ACTIVATIONS: Record<FusedActivation, (v: number) => number> = {
+  linear: (v) => v,
+  relu: (v) => Math.max(v, 0),
+  sigmoid: R.sigmoid,
+  tanh: Math.tanh,
+};
+
+/** fusedConv2d: the fused kernel where a backend has it, conv2d + bias + activation where not. */
+function fusedConvCase(s: ConvSpec, activation: FusedActivation, withBias: boolean): OpCase {
+  const padding = s.padding ?? 'valid';
+  const o = s.f[3]!;
+  const conv = convCase(s);
+  return {
+    name: `fusedConv2d ${activation}${withBias ? ' + bias' : ''} ${s.label}: x [${s.x}] filter [${s.f}]`,
+    inputs: withBias ? [...conv.inputs, { shape: [o], gen: unit }] : conv.inputs,
+    run: (x, f, bias) => fusedConv2d({ x: x!, filter: f!, strides: s.strides, padding, dilations: s.dilations, bias, activation }),
+    ref: (x, f, bias) => {
+      let y = conv.ref(x!, f!) as R.Nd;
+      if (bias) y = R.binary(y, bias, (p, q) => p + q);
+      return R.map(y, CONV_ACTIVATIONS[activation]);
+    },
+    tolScale: 10,
+  };
+}
+
+const FUSED_CONV: OpCase[] = [
+  ...(['linear', 'relu', 'sigmoid', 'tanh'] as const).flatMap((a) => [
+    fusedConvCase({ label: 'valid', x: [2, 6, 7, 3], f: [3, 3, 3, 4] }, a, true),
+    fusedConvCase({ label: 'same', x: [2, 6, 7, 3], f: [3, 3, 3, 4], padding: 'same' }, a, false),
+  ]),
+  // Shapes the wasm backend takes special paths for, and biases of 6 and 5 channels (not whole vectors).
+  fusedConvCase({ label: 'LeNet-5 conv2 (16 filters over 6 channels)', x: [2, 13, 13, 6], f: [3, 3, 6, 16] }, 'relu', true),
+  fusedConvCase({ label: 'one channel into 6 filters', x: [2, 10, 9, 1], f: [3, 3, 1, 6] }, 'relu', true),
+  fusedConvCase({ label: 'stride 2 same, 5 filters', x: [1, 7, 6, 3], f: [2, 2, 3, 5], strides: 2, padding: 'same' }, 'relu', true),
+  fusedConvCase({ label: 'dilation 2, 3 filters', x: [1, 8, 8, 2], f: [3, 3, 2, 3], dilations: 2 }, 'linear', true),
+  fusedConvCase({ label: 'rank-3 input (one image)', x: [5, 6, 2], f: [2, 2, 2, 3] }, 'tanh', true),
+];
+
 interface PoolSpec {
   label: string;
   x: number[];
@@ -162,6 +200,8 @@ export function nnSuite(ctx: SuiteContext): void {
   caseSuite(ctx, 'softmax on transposed inputs', SOFTMAX.filter((c) => c.name.startsWith('softmax [2,3,5]')), ['transposed']);
   caseSuite(ctx, 'conv2d (NHWC)', CONV);
   caseSuite(ctx, 'conv2d on transposed and sliced inputs', CONV.slice(0, 2), ['transposed', 'sliced']);
+  caseSuite(ctx, 'fusedConv2d (conv2d + bias + activation)', FUSED_CONV);
+  caseSuite(ctx, 'fusedConv2d on sliced inputs', FUSED_CONV.slice(2, 3), ['sliced']);
   caseSuite(ctx, 'maxPool2d', POOLS.map((s) => poolCase('max', s)), ['sliced']);
   caseSuite(ctx, 'avgPool2d (mean over the cells inside the input)', POOLS.map((s) => poolCase('avg', s)), ['sliced']);
 }
