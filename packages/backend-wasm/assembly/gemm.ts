@@ -265,31 +265,17 @@ export function batchMatMul(
 
 /**
  * The fused kernels' epilogue (FusedMatMul, FusedConv2D) over rows×n values of C: + bias[column]
- * (when bias ≠ 0), then the activation. Linear and relu go four values a step: along each row when
- * n is a multiple of 4, else over the flat array against `tile`, the bias repeated to lcm(n, 4)
- * values (a conv bias over 6 channels: 12) — the caller fills it, or passes 0 to stay scalar.
- * relu is f32x4.pmax(v, 0) = v < 0 ? 0 : v, as the scalar path (NaN stays NaN).
+ * (when bias ≠ 0), then the activation. Linear and relu go four values a step over the flat array,
+ * against the bias as a pattern of lcm(n, 4) values: the bias itself when n is a multiple of 4,
+ * else `tile`, the bias repeated by the caller (a conv bias over 6 channels: 12 values; 0 stays
+ * scalar). relu is f32x4.pmax(v, 0) = v < 0 ? 0 : v, as the scalar path (NaN stays NaN).
  */
 export function biasActivation(c: usize, rows: i32, n: i32, bias: usize, act: i32, tile: usize): void {
-  const simd = act == ACT_LINEAR || act == ACT_RELU;
-  const zero = f32x4.splat(0);
-  if (simd && (n & 3) == 0) {
-    for (let r = 0; r < rows; r++) {
-      const row = c + (<usize>(r * n) << 2);
-      for (let j = 0; j < n; j += 4) {
-        const p = row + (<usize>j << 2);
-        let v = v128.load(p);
-        if (bias != 0) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
-        if (act == ACT_RELU) v = f32x4.pmax(v, zero);
-        v128.store(p, v);
-      }
-    }
-    return;
-  }
-  let start = 0;
   const total = rows * n;
-  if (simd && (bias == 0 || tile != 0)) {
-    // Period of the bias pattern in the flat array: lcm(n, 4) values.
+  const pattern = (n & 3) == 0 ? bias : tile;
+  let start = 0;
+  if ((act == ACT_LINEAR || act == ACT_RELU) && (bias == 0 || pattern != 0)) {
+    const zero = f32x4.splat(0);
     const period = (n & 1) != 0 ? n * 4 : (n & 3) != 0 ? n * 2 : n;
     const end = total - total % period;
     for (let i = 0; i < end; i += period) {
@@ -297,7 +283,7 @@ export function biasActivation(c: usize, rows: i32, n: i32, bias: usize, act: i3
       for (let k = 0; k < period; k += 4) {
         const p = p0 + (<usize>k << 2);
         let v = v128.load(p);
-        if (bias != 0) v = f32x4.add(v, v128.load(tile + (<usize>k << 2)));
+        if (bias != 0) v = f32x4.add(v, v128.load(pattern + (<usize>k << 2)));
         if (act == ACT_RELU) v = f32x4.pmax(v, zero);
         v128.store(p, v);
       }
