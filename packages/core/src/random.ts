@@ -1,5 +1,11 @@
 import { TesseraError } from './errors.js';
 
+/** A `Random`'s position (see `getState`). */
+export interface RandomState {
+  words: number[];
+  spare: number | null;
+}
+
 /**
  * Tessera's PRNG: xoshiro128** (Blackman & Vigna) seeded through splitmix32. It runs in core, in JS,
  * so every backend receives the same numbers for the same seed.
@@ -7,12 +13,6 @@ import { TesseraError } from './errors.js';
  * - normal: Box–Muller on two uniforms (u1 kept away from 0), both outputs used;
  * - truncated normal: normal draws outside ±2σ are redrawn.
  */
-/** A `Random`'s position (see `getState`). */
-export interface RandomState {
-  words: number[];
-  spare: number | null;
-}
-
 export class Random {
   private s0: number;
   private s1: number;

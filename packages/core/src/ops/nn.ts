@@ -153,18 +153,24 @@ export function conv2dInfo(
   return { attrs: { strides: s, pad: [pt, pb, pl, pr], dilations: d }, outShape: [n, oh, ow, o] };
 }
 
+/** A convolution's float32 operands: x as a batch (a rank-3 x is one image), the filter as HWIO. */
+function convOperands(name: string, x: TensorLike, filter: TensorLike): { t: Tensor; f: Tensor; unbatched: boolean } {
+  let t = floatArg(name, x);
+  const f = floatArg(name, filter, 'filter');
+  const unbatched = t.rank === 3;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  if (t.rank !== 4) throw new TesseraError(`${name}: x must be rank 4 (NHWC) or 3 (HWC), got ${fmtShape(t.shape)}`);
+  if (f.rank !== 4) throw new TesseraError(`${name}: filter must be rank 4 [height, width, inChannels, outChannels], got ${fmtShape(f.shape)}`);
+  return { t, f, unbatched };
+}
+
 /**
  * 2-D convolution (cross-correlation) of NHWC input with an HWIO filter. A rank-3 input is one image.
  */
 export const conv2d = op(
   'conv2d',
   (x: TensorLike, filter: TensorLike, strides: number | [number, number] = 1, padding: Padding = 'valid', dilations: number | [number, number] = 1): Tensor => {
-    let t = floatArg('conv2d', x);
-    const f = floatArg('conv2d', filter, 'filter');
-    const unbatched = t.rank === 3;
-    if (unbatched) t = reshape(t, [1, ...t.shape]);
-    if (t.rank !== 4) throw new TesseraError(`conv2d: x must be rank 4 (NHWC) or 3 (HWC), got ${fmtShape(t.shape)}`);
-    if (f.rank !== 4) throw new TesseraError(`conv2d: filter must be rank 4 [height, width, inChannels, outChannels], got ${fmtShape(f.shape)}`);
+    const { t, f, unbatched } = convOperands('conv2d', x, filter);
     const info = conv2dInfo('conv2d', t.shape, f.shape, strides, padding, dilations);
     const y = runKernel('Conv2D', [t, f], { ...info.attrs });
     return unbatched ? reshape(y, y.shape.slice(1)) : y;
@@ -188,12 +194,7 @@ export interface FusedConv2DArgs {
  */
 export const fusedConv2d = op('fusedConv2d', (args: FusedConv2DArgs): Tensor => {
   const { strides = 1, padding = 'valid', dilations = 1, activation = 'linear' } = args;
-  let t = floatArg('fusedConv2d', args.x);
-  const f = floatArg('fusedConv2d', args.filter, 'filter');
-  const unbatched = t.rank === 3;
-  if (unbatched) t = reshape(t, [1, ...t.shape]);
-  if (t.rank !== 4) throw new TesseraError(`fusedConv2d: x must be rank 4 (NHWC) or 3 (HWC), got ${fmtShape(t.shape)}`);
-  if (f.rank !== 4) throw new TesseraError(`fusedConv2d: filter must be rank 4 [height, width, inChannels, outChannels], got ${fmtShape(f.shape)}`);
+  const { t, f, unbatched } = convOperands('fusedConv2d', args.x, args.filter);
   const info = conv2dInfo('fusedConv2d', t.shape, f.shape, strides, padding, dilations);
   const o = f.shape[3]!;
   let bias: Tensor | undefined;
