@@ -16,7 +16,7 @@ const AVG_POOL = 2;
 
 /**
  * MaxPool's values alone (no positions): four channels at a time with f32x4.max, which like
- * f32.max gives NaN when either side is NaN, so a NaN in the window wins as in windowArgMax.
+ * f32.max gives NaN when either side is NaN, so a NaN in the window wins as in maxPoolGrad.
  */
 function maxPoolValues(out: usize, x: usize, g: P): void {
   const n = g.n, h = g.h, w = g.w, c = g.c, oh = g.oh, ow = g.ow;

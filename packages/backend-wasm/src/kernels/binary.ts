@@ -2,7 +2,7 @@ import type { BINARY_KERNELS, COMPARE_KERNELS, DataType, TensorInfo } from '@tes
 import { dtypeCode, type WasmBackend } from '../backend.js';
 import * as op from '../opcodes.js';
 import { broadcastLayout, type BroadcastLayout } from './broadcast.js';
-import type { WasmKernel, WasmKernelFn } from './kernel.js';
+import { vectorPeriod, withRepeatedRow, type WasmKernel, type WasmKernelFn } from './kernel.js';
 
 const ARITH: Record<(typeof BINARY_KERNELS)[number], number> = {
   Add: op.B_ADD,
@@ -26,8 +26,6 @@ const COMPARE: Record<(typeof COMPARE_KERNELS)[number] | 'LogicalAnd' | 'Logical
   LogicalOr: op.B_OR,
 };
 
-const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-
 /**
  * A float op of a contiguous [rows, n] operand with a broadcast [n] one (a bias per channel) where
  * 4 does not divide n: the module's row loop would run SIMD over n − n % 4 values of each short row
@@ -41,14 +39,10 @@ function tiledRowBroadcast(backend: WasmBackend, code: number, out: TensorInfo, 
   if (n % 4 === 0 || n >= 64 || rows * n < 1024 || sa1 !== 1 || sb1 !== 1) return false;
   const aSmall = sa0 === 0 && sb0 === n;
   if (!aSmall && !(sb0 === 0 && sa0 === n)) return false;
-  const period = (4 * n) / gcd(n, 4);
+  const period = vectorPeriod(n);
   const k = (period / n) * Math.ceil(64 / period);
   const len = k * n;
-  const small = aSmall ? a : b;
-  return backend.withScratch(len * 4, (tile) => {
-    const f32 = backend.f32();
-    const src = f32.subarray(backend.ptr(small) >>> 2, (backend.ptr(small) >>> 2) + n);
-    for (let r = 0; r < k; r++) f32.set(src, (tile >>> 2) + r * n);
+  return withRepeatedRow(backend, aSmall ? a : b, n, k, (tile) => {
     const run = (blocks: number, rowLen: number, offset: number): void => {
       const big = [rowLen, 1];
       const rep = [0, 1];

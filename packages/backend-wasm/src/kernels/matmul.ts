@@ -1,7 +1,7 @@
 import type { FusedActivation, FusedMatMulAttrs, MatMulAttrs, TensorInfo } from '@tessera/core';
 import type { WasmBackend } from '../backend.js';
 import { ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH } from '../opcodes.js';
-import type { WasmKernel, WasmKernelFn } from './kernel.js';
+import { vectorPeriod, withRepeatedRow, type WasmKernel, type WasmKernelFn } from './kernel.js';
 
 const ACTIVATIONS: Record<FusedMatMulAttrs['activation'], number> = {
   linear: ACT_LINEAR,
@@ -57,13 +57,7 @@ export function biasActivation(backend: WasmBackend, out: TensorInfo, rows: numb
   const act = ACTIVATIONS[activation];
   const run = (tile: number): void => backend.kernels.biasActivation(backend.ptr(out), rows, n, bias ? backend.ptr(bias) : 0, act, tile);
   if (!bias || n % 4 === 0 || (activation !== 'linear' && activation !== 'relu')) return run(0);
-  const period = n % 2 === 1 ? 4 * n : n % 4 === 2 ? 2 * n : n;
-  backend.withScratch(period * 4, (tile) => {
-    const f32 = backend.f32();
-    const b = backend.ptr(bias) >> 2;
-    for (let k = 0; k < period; k += n) f32.copyWithin((tile >> 2) + k, b, b + n);
-    run(tile);
-  });
+  withRepeatedRow(backend, bias, n, vectorPeriod(n) / n, run);
 }
 
 /** The product, then bias and activation in one pass over the output. */
