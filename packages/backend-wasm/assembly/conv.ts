@@ -5,6 +5,7 @@
 // The column buffer holds `chunk` rows at a time to bound its memory; 1×1 stride-1 unpadded
 // convolutions skip it, since there the input already is the column matrix.
 import { gemm } from './gemm';
+import { madd } from './madd';
 
 /** The geometry words the caller writes: see `Geometry` in src/kernels/conv.ts. */
 class G {
@@ -179,14 +180,14 @@ function conv2dImage(y: usize, x: usize, f: usize, g: G, ws: usize): void {
           for (let kx = 0; kx < fw; kx++) {
             const v = v128.load(xr + (<usize>kx << 2));
             const wt = wr + (<usize>(kx * 8) << 4);
-            a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wt)));
-            a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wt, 16)));
-            a2 = f32x4.add(a2, f32x4.mul(v, v128.load(wt, 32)));
-            a3 = f32x4.add(a3, f32x4.mul(v, v128.load(wt, 48)));
-            a4 = f32x4.add(a4, f32x4.mul(v, v128.load(wt, 64)));
-            a5 = f32x4.add(a5, f32x4.mul(v, v128.load(wt, 80)));
-            a6 = f32x4.add(a6, f32x4.mul(v, v128.load(wt, 96)));
-            a7 = f32x4.add(a7, f32x4.mul(v, v128.load(wt, 112)));
+            a0 = madd(v, v128.load(wt), a0);
+            a1 = madd(v, v128.load(wt, 16), a1);
+            a2 = madd(v, v128.load(wt, 32), a2);
+            a3 = madd(v, v128.load(wt, 48), a3);
+            a4 = madd(v, v128.load(wt, 64), a4);
+            a5 = madd(v, v128.load(wt, 80), a5);
+            a6 = madd(v, v128.load(wt, 96), a6);
+            a7 = madd(v, v128.load(wt, 112), a7);
           }
         }
         const yo = yrow + (<usize>(ox * o) << 2);
@@ -261,14 +262,14 @@ function conv2dNarrow(y: usize, x: usize, f: usize, g: G, img0: i32, img1: i32):
                   const u = f32x4.splat(load<f32>(q));
                   const v = f32x4.splat(load<f32>(q + pairBytes));
                   const f0 = v128.load(fp), f1 = v128.load(fp, 16), f2 = v128.load(fp, 32), f3 = v128.load(fp, 48);
-                  a0 = f32x4.add(a0, f32x4.mul(u, f0));
-                  a1 = f32x4.add(a1, f32x4.mul(u, f1));
-                  a2 = f32x4.add(a2, f32x4.mul(u, f2));
-                  a3 = f32x4.add(a3, f32x4.mul(u, f3));
-                  b0 = f32x4.add(b0, f32x4.mul(v, f0));
-                  b1 = f32x4.add(b1, f32x4.mul(v, f1));
-                  b2 = f32x4.add(b2, f32x4.mul(v, f2));
-                  b3 = f32x4.add(b3, f32x4.mul(v, f3));
+                  a0 = madd(u, f0, a0);
+                  a1 = madd(u, f1, a1);
+                  a2 = madd(u, f2, a2);
+                  a3 = madd(u, f3, a3);
+                  b0 = madd(v, f0, b0);
+                  b1 = madd(v, f1, b1);
+                  b2 = madd(v, f2, b2);
+                  b3 = madd(v, f3, b3);
                 }
               }
             }
@@ -289,10 +290,10 @@ function conv2dNarrow(y: usize, x: usize, f: usize, g: G, img0: i32, img1: i32):
               let fp = fb + (<usize>((ky * fw + kx) * c) * ob);
               for (let ci = 0; ci < c; ci++, fp += ob) {
                 const u = f32x4.splat(load<f32>(xp + (<usize>ci << 2)));
-                a0 = f32x4.add(a0, f32x4.mul(u, v128.load(fp)));
-                a1 = f32x4.add(a1, f32x4.mul(u, v128.load(fp, 16)));
-                a2 = f32x4.add(a2, f32x4.mul(u, v128.load(fp, 32)));
-                a3 = f32x4.add(a3, f32x4.mul(u, v128.load(fp, 48)));
+                a0 = madd(u, v128.load(fp), a0);
+                a1 = madd(u, v128.load(fp, 16), a1);
+                a2 = madd(u, v128.load(fp, 32), a2);
+                a3 = madd(u, v128.load(fp, 48), a3);
               }
             }
           }

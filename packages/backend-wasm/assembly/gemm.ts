@@ -8,6 +8,7 @@
 // does 8 vector multiply-adds (64 flops). Transposed operands only change how the packing reads,
 // so a transpose never costs more than the packing's own pass.
 import { ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH } from '../src/opcodes';
+import { madd } from './madd';
 import { sigmoid } from './math';
 
 const MR = 4;
@@ -109,17 +110,17 @@ function packB(dst: usize, src: usize, ps: i32, cs: i32, len: i32, kc: i32): voi
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     pa += 16;
     pb += 32;
   }
@@ -216,7 +217,7 @@ function gemmSmall(
         let j = 0;
         for (; j + 4 <= n; j += 4) {
           const o = <usize>j << 2;
-          v128.store(ci + o, f32x4.add(v128.load(ci + o), f32x4.mul(va, v128.load(bp + o))));
+          v128.store(ci + o, madd(va, v128.load(bp + o), v128.load(ci + o)));
         }
         for (; j < n; j++) {
           const o = <usize>j << 2;

@@ -1,3 +1,3 @@
-/** Compiles assembly/ into build/kernels.wasm; resolves whether it compiled (false: it was up to date). */
+/** Compiles assembly/ into build/kernels.wasm and build/kernels-relaxed.wasm; resolves whether it compiled any (false: both were up to date). */
 export function buildWasm(options?: { ifStale?: boolean; quiet?: boolean }): Promise<boolean>;
 export const ASC_FLAGS: string[];

@@ -1,6 +1,6 @@
 import { buildWasm } from '../scripts/build-wasm.mjs';
 
-/** Compiles build/kernels.wasm when it is missing or older than its sources (a fresh clone, an edited assembly/). */
+/** Compiles the two builds when missing or older than their sources (a fresh clone, an edited assembly/). */
 export default async function setup(): Promise<void> {
   await buildWasm({ ifStale: true });
 }
