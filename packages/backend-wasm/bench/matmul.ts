@@ -1,7 +1,7 @@
 // Float32 matmul throughput of the wasm backend against the cpu backend, in the same process, on
 // square n×n×n BatchMatMul kernels. Run: pnpm bench [--threads T] [n ...]
 // (single-threaded by default; --threads splits the wasm matmuls across T threads).
-import { setThreads } from '../src/index.js';
+import { setThreads } from '../src/node.js';
 import '@tessera/backend-cpu';
 import { Random, runKernel, setBackend, tensor, type Tensor } from '@tessera/core';
 

@@ -1,8 +1,8 @@
 import { TesseraError, sizeFromShape, type Backend, type DataId, type DataType, type TensorInfo, type TypedArray } from '@tessera/core';
 import { Allocator } from './allocator.js';
-import { MODULE_MAX_PAGES, compileKernels, type CompiledKernels, type KernelExports, type WasmSource } from './module.js';
+import { MODULE_MAX_PAGES, compileKernels, type CompiledKernels, type KernelExports, type SimdChoice, type WasmBuild, type WasmSource } from './module.js';
 import { DT_BOOL, DT_F32, DT_I32 } from './opcodes.js';
-import { ThreadPool } from './threads.js';
+import { ThreadPool, checkThreads } from './threads.js';
 
 const PAGE = 65536;
 
@@ -27,8 +27,14 @@ export interface WasmBackendOptions {
   source?: WasmSource;
   /** The most memory the backend may use, in 64 KiB pages (default 32768 = 2 GiB, at most 65536). */
   maximumPages?: number;
-  /** Threads for large matmuls (default 1); see `WasmBackend.setThreads`. */
+  /** Threads for large matmuls and convolutions (default 1, at most 32); see `WasmBackend.setThreads`. */
   threads?: number;
+  /**
+   * Which of the package's builds to load when no `source` is given: 'auto' (default) the
+   * relaxed-SIMD build where the engine supports it, else the plain SIMD one; 'relaxed' or
+   * 'plain' forces one ('relaxed' where unsupported is an error).
+   */
+  simd?: SimdChoice;
 }
 
 export function bytesPerValue(dtype: DataType): number {
@@ -54,6 +60,8 @@ export class WasmBackend implements Backend {
   readonly wasmMemory: WebAssembly.Memory;
   /** Whether the memory is a SharedArrayBuffer (what worker threads need to share it). */
   readonly shared: boolean;
+  /** The build that runs: 'relaxed' (relaxed-SIMD fused multiply-add), 'plain' (f32x4 SIMD), or 'custom' (a `source` the user gave). */
+  readonly build: WasmBuild;
   /** The module's exported kernels. */
   readonly kernels: KernelExports;
   private readonly allocator: Allocator;
@@ -76,7 +84,8 @@ export class WasmBackend implements Backend {
 
   /** Compiles the kernels module (from `options.source`) and instantiates it on a new memory. */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-    const backend = new WasmBackend(await compileKernels(options.source), options);
+    if (options.threads !== undefined) checkThreads(options.threads, 'WasmBackend.create');
+    const backend = new WasmBackend(await compileKernels(options.source, options.simd), options);
     if ((options.threads ?? 1) > 1) await backend.setThreads(options.threads!);
     return backend;
   }
@@ -84,6 +93,7 @@ export class WasmBackend implements Backend {
   constructor(compiled: CompiledKernels, options: WasmBackendOptions = {}) {
     this.maximumPages = Math.min(options.maximumPages ?? 32768, MODULE_MAX_PAGES);
     this.shared = compiled.shared;
+    this.build = compiled.build;
     this.wasmMemory = new WebAssembly.Memory({ initial: 16, maximum: this.maximumPages, shared: compiled.shared });
     const instance = new WebAssembly.Instance(compiled.module, { env: { memory: this.wasmMemory } });
     this.kernels = instance.exports as unknown as KernelExports;
@@ -164,12 +174,14 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Runs large matmuls and convolutions on `n` threads: n − 1 worker threads share the memory with
-   * this one and each computes a band of the products' output rows. Needs a shared memory (SharedArrayBuffer) and Node's
-   * worker_threads; without them it warns once and stays on one thread.
+   * Runs large matmuls and convolutions on `n` threads (an integer from 1 to 32): n − 1 workers
+   * (worker_threads in Node, Web Workers in browsers) share the memory with this thread and each
+   * computes a band of the products' output rows. Needs a shared memory (SharedArrayBuffer: in
+   * browsers, a cross-origin-isolated page) and workers; without them it warns once and stays on
+   * one thread. An invalid `n` throws before anything changes.
    */
   async setThreads(n: number): Promise<void> {
-    const want = Math.max(1, Math.floor(n));
+    const want = checkThreads(n, 'setThreads');
     if (want === this.threads) return;
     if (this.workers) {
       const old = this.workers;
@@ -179,13 +191,13 @@ export class WasmBackend implements Backend {
       this.workerScratch = [];
     }
     if (want === 1) return;
-    const hasWorkers = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-    if (!this.shared || !hasWorkers) {
+    if (!this.shared || !ThreadPool.available) {
       if (!WasmBackend.warnedNoThreads) {
         WasmBackend.warnedNoThreads = true;
         const why = this.shared
-          ? 'worker threads are only supported in Node'
-          : 'SharedArrayBuffer is unavailable (browsers need cross-origin isolation)';
+          ? "this platform has no workers (in Node, import the package's node entry, '@tessera/backend-wasm/node')"
+          : 'SharedArrayBuffer is unavailable: a page must be cross-origin isolated, served with the headers ' +
+            '`Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`';
         console.warn(`tessera: backend 'wasm' runs on one thread: ${why}`);
       }
       return;

@@ -1,4 +1,5 @@
 import { TesseraError } from '@tessera/core';
+import { platform } from './platform.js';
 
 /** Where the compiled kernels come from: a URL (or path, in Node), the bytes, or a compiled module. */
 export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
@@ -48,35 +49,59 @@ export function canShareMemory(): boolean {
   }
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+/** Which build runs: the package's f32x4 SIMD one, its relaxed-SIMD one (fused multiply-add), or a module the user gave. */
+export type WasmBuild = 'plain' | 'relaxed' | 'custom';
+
+/**
+ * Which of the package's builds to load: 'auto' takes the relaxed-SIMD one where the engine
+ * accepts relaxed SIMD, 'relaxed' and 'plain' force one (forcing 'relaxed' where it is
+ * unsupported is an error).
+ */
+export type SimdChoice = 'auto' | 'relaxed' | 'plain';
+
+/** A module of one function, (v128, v128, v128) → v128 by f32x4.relaxed_madd: valid only where relaxed SIMD is. */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type section
+  0x03, 0x02, 0x01, 0x00, // function section
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // code: relaxed_madd
+]);
+
+/** Whether this WebAssembly engine accepts relaxed SIMD (Chromium does; Node 20 with --experimental-wasm-relaxed-simd). */
+export function supportsRelaxedSimd(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
 }
 
-/** The module built next to the package: build/kernels.wasm, one level up from src/ and from dist/. */
-function defaultUrl(): URL {
-  return new URL('../build/kernels.wasm', import.meta.url);
-}
-
-/** Reads the module: from the file system in Node (a path or file: URL), over fetch otherwise. */
-async function fetchBytes(source: URL | string): Promise<Uint8Array> {
-  const isPath = typeof source === 'string' && isNode() && !/^[a-z]+:\/\//i.test(source);
-  const base = typeof location === 'undefined' ? undefined : location.href;
-  const url = isPath ? source : new URL(String(source), base);
-  if (isNode() && (typeof url === 'string' || url.protocol === 'file:')) {
-    const { readFile } = await import('node:fs/promises');
-    try {
-      return new Uint8Array(await readFile(url));
-    } catch (e) {
-      const missing = (e as { code?: string }).code === 'ENOENT';
-      throw new TesseraError(
-        `backend 'wasm': cannot read the kernels module at ${String(url)}` +
-          (missing ? ' (build it with `pnpm --filter @tessera/backend-wasm build:wasm`)' : `: ${(e as Error).message}`),
-      );
-    }
+/** The build `simd` asks for, here. */
+export function pickBuild(simd: SimdChoice = 'auto'): 'plain' | 'relaxed' {
+  if (simd !== 'auto' && simd !== 'relaxed' && simd !== 'plain') {
+    throw new TesseraError(`backend 'wasm': simd must be 'auto', 'relaxed' or 'plain', got ${String(simd)}`);
   }
-  const res = await fetch(url);
-  if (!res.ok) throw new TesseraError(`backend 'wasm': fetching ${String(url)} failed with HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+  if (simd === 'plain') return 'plain';
+  const relaxed = supportsRelaxedSimd();
+  if (simd === 'relaxed' && !relaxed) {
+    throw new TesseraError(
+      "backend 'wasm': simd: 'relaxed' was asked for, but this WebAssembly engine does not support relaxed SIMD " +
+        "(Node 20 needs --experimental-wasm-relaxed-simd); use simd: 'auto' or 'plain'",
+    );
+  }
+  return relaxed ? 'relaxed' : 'plain';
+}
+
+/**
+ * The URL of a build beside the package: ../build/ from src/ and from dist/ alike. Each URL is
+ * written out as `new URL('literal', import.meta.url)`, the pattern bundlers (Vite, webpack)
+ * turn into an emitted asset.
+ */
+function defaultUrl(build: 'plain' | 'relaxed'): URL {
+  if (typeof import.meta.url !== 'string') {
+    throw new TesseraError(
+      "backend 'wasm': this bundle has no import.meta.url (an iife or cjs bundle), so it cannot locate the kernels module: " +
+        "serve the package's build/kernels.wasm (or build/kernels-relaxed.wasm) and call configureWasmBackend({ source: <its URL> }) " +
+        'before the backend is created',
+    );
+  }
+  return build === 'relaxed' ? new URL('../build/kernels-relaxed.wasm', import.meta.url) : new URL('../build/kernels.wasm', import.meta.url);
 }
 
 /**
@@ -129,14 +154,24 @@ export function unshareMemoryImport(bytes: Uint8Array): Uint8Array<ArrayBuffer> 
   throw new TesseraError("backend 'wasm': the kernels module does not import a memory");
 }
 
-/** A compiled kernels module and whether its memory import is shared. */
+/** A compiled kernels module, whether its memory import is shared, and which build it is. */
 export interface CompiledKernels {
   module: WebAssembly.Module;
   shared: boolean;
+  build: WasmBuild;
 }
 
-/** Compiles the kernels module from `source` (default: build/kernels.wasm next to this package). */
-export async function compileKernels(source: WasmSource = defaultUrl()): Promise<CompiledKernels> {
+/**
+ * Compiles the kernels module from `source`, or (without one) the package's build that `simd`
+ * picks: build/kernels-relaxed.wasm or build/kernels.wasm next to this package.
+ */
+export async function compileKernels(source?: WasmSource, simd: SimdChoice = 'auto'): Promise<CompiledKernels> {
+  let build: WasmBuild = 'custom';
+  if (source === undefined) {
+    const picked = pickBuild(simd);
+    build = picked;
+    source = defaultUrl(picked);
+  }
   if (source instanceof WebAssembly.Module) {
     const mem = WebAssembly.Module.imports(source).find((i) => i.kind === 'memory');
     if (!mem) throw new TesseraError("backend 'wasm': the given module does not import a memory");
@@ -144,13 +179,13 @@ export async function compileKernels(source: WasmSource = defaultUrl()): Promise
     if (!canShareMemory()) {
       throw new TesseraError("backend 'wasm': a precompiled module needs SharedArrayBuffer here; pass its URL or bytes instead");
     }
-    return { module: source, shared: true };
+    return { module: source, shared: true, build };
   }
   let bytes: Uint8Array;
   if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
   else if (ArrayBuffer.isView(source)) bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  else bytes = await fetchBytes(source);
+  else bytes = await platform().readBytes(source);
   const shared = canShareMemory();
   const code = shared ? bytes : unshareMemoryImport(bytes);
-  return { module: await WebAssembly.compile(code as Uint8Array<ArrayBuffer>), shared };
+  return { module: await WebAssembly.compile(code as Uint8Array<ArrayBuffer>), shared, build };
 }

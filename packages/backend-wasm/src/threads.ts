@@ -1,68 +1,98 @@
 import { TesseraError } from '@tessera/core';
 import type { KernelExports } from './module.js';
+import { platform, type PoolWorker } from './platform.js';
 
 /**
- * A pool of worker threads that run the same kernels module on the backend's shared memory. The
- * calling thread posts a job into a small shared control block, wakes the workers, does its own
- * share and waits for theirs (kernels are synchronous, so it must block: Atomics.wait, allowed on
- * Node's main thread). Jobs only carry addresses, so nothing is copied.
+ * A pool of workers (Node worker_threads or Web Workers) that run the same kernels module on the
+ * backend's shared memory. The calling thread posts a job into a small shared control block, wakes
+ * the workers, does its own share and waits for theirs. Kernels are synchronous, so it must block:
+ * Atomics.wait where the thread may (Node's main thread, workers), a spin on Atomics.load where it
+ * may not (a browser's main thread). Jobs only carry addresses, so nothing is copied.
  */
+
+/** The most threads a pool runs, the calling thread included: the control block has a scratch slot for each. */
+export const MAX_THREADS = 32;
 
 // Control block words.
 const GEN = 0; // bumped for every job; workers sleep on it
 const DONE = 1; // workers that finished the current job
 const KIND = 2; // job kind
 const ARGS = 8; // job arguments
-const SCRATCH = 32; // per-thread gemm scratch addresses
-const WORDS = 64;
+const ARG_COUNT = 16;
+const SCRATCH = ARGS + ARG_COUNT; // per-thread gemm scratch addresses
+const WORDS = SCRATCH + MAX_THREADS;
 
 const JOB_EXIT = 0;
 const JOB_GEMM = 1;
 const JOB_CONV_NARROW = 2;
 
-/** The workers' code, evaluated as a plain script (no files to resolve, from src/ or dist/ alike). */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, control, index } = workerData;
-const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctl = new Int32Array(control);
-let gen = Atomics.load(ctl, ${GEN});
-parentPort.postMessage('ready');
-for (;;) {
-  Atomics.wait(ctl, ${GEN}, gen);
-  gen = Atomics.load(ctl, ${GEN});
-  const kind = Atomics.load(ctl, ${KIND});
-  if (kind === ${JOB_EXIT}) break;
-  if (kind === ${JOB_GEMM}) {
-    const a = ctl.subarray(${ARGS}, ${ARGS} + 16);
-    const [m, n, kk, ap, ars, acs, bp, brs, bcs, cp, ldc, acc, threads] = a;
-    const step = Math.ceil(m / threads / 4) * 4;
-    const r0 = Math.min(m, index * step), r1 = Math.min(m, r0 + step);
-    if (r1 > r0) k.gemm(r1 - r0, n, kk, ap + r0 * ars * 4, ars, acs, bp, brs, bcs, cp + r0 * ldc * 4, ldc, acc, ctl[${SCRATCH} + index]);
-  } else if (kind === ${JOB_CONV_NARROW}) {
-    const [y, x, f, g, images, threads] = ctl.subarray(${ARGS}, ${ARGS} + 6);
-    const step = Math.ceil(images / threads);
-    const i0 = Math.min(images, index * step), i1 = Math.min(images, i0 + step);
-    if (i1 > i0) k.conv2dNarrowImages(y, x, f, g, i0, i1);
+/**
+ * Checks a thread count before anything changes: an integer from 1 to MAX_THREADS (beyond that
+ * the control block has no scratch slot for the thread).
+ */
+export function checkThreads(n: unknown, caller: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new TesseraError(`${caller}: the thread count must be an integer from 1 to ${MAX_THREADS}, got ${String(n)}`);
   }
-  Atomics.add(ctl, ${DONE}, 1);
-  Atomics.notify(ctl, ${DONE});
+  return n;
+}
+
+/**
+ * The workers' job loop, one body for every platform: the platform's prologue (src/platform.ts,
+ * src/node.ts) calls `run` with what the worker was given.
+ */
+const JOB_LOOP = `
+function run({ module, memory, control, index }, ready) {
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const ctl = new Int32Array(control);
+  let gen = Atomics.load(ctl, ${GEN});
+  ready();
+  for (;;) {
+    Atomics.wait(ctl, ${GEN}, gen);
+    gen = Atomics.load(ctl, ${GEN});
+    const kind = Atomics.load(ctl, ${KIND});
+    if (kind === ${JOB_EXIT}) return;
+    if (kind === ${JOB_GEMM}) {
+      const [m, n, kk, ap, ars, acs, bp, brs, bcs, cp, ldc, acc, threads] = ctl.subarray(${ARGS}, ${ARGS + ARG_COUNT});
+      const step = Math.ceil(m / threads / 4) * 4;
+      const r0 = Math.min(m, index * step), r1 = Math.min(m, r0 + step);
+      if (r1 > r0) k.gemm(r1 - r0, n, kk, ap + r0 * ars * 4, ars, acs, bp, brs, bcs, cp + r0 * ldc * 4, ldc, acc, ctl[${SCRATCH} + index]);
+    } else if (kind === ${JOB_CONV_NARROW}) {
+      const [y, x, f, g, images, threads] = ctl.subarray(${ARGS}, ${ARGS + ARG_COUNT});
+      const step = Math.ceil(images / threads);
+      const i0 = Math.min(images, index * step), i1 = Math.min(images, i0 + step);
+      if (i1 > i0) k.conv2dNarrowImages(y, x, f, g, i0, i1);
+    }
+    Atomics.add(ctl, ${DONE}, 1);
+    Atomics.notify(ctl, ${DONE});
+  }
 }
 `;
 
-interface NodeWorker {
-  once(event: 'message' | 'error', listener: (v: unknown) => void): void;
-  unref(): void;
-  terminate(): Promise<number>;
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not: it throws). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class ThreadPool {
   private readonly ctl: Int32Array;
+  /** Whether `join` may sleep in Atomics.wait or must spin. */
+  private readonly blocking = canBlock();
   private constructor(
-    private readonly workers: NodeWorker[],
+    private readonly workers: PoolWorker[],
     control: SharedArrayBuffer,
   ) {
     this.ctl = new Int32Array(control);
+  }
+
+  /** Whether this platform can start workers (Node's entry, or a realm with Web Workers). */
+  static get available(): boolean {
+    return platform().startWorker !== null;
   }
 
   /** Threads taking part in a job: the workers and the calling thread. */
@@ -75,27 +105,19 @@ export class ThreadPool {
    * gemm packing buffers.
    */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, scratch: number[]): Promise<ThreadPool> {
-    const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-    if (!isNode) throw new TesseraError('setThreads: worker threads are only supported in Node so far');
-    const { Worker } = (await import('node:worker_threads')) as unknown as {
-      Worker: new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
-    };
+    const startWorker = platform().startWorker;
+    if (!startWorker) throw new TesseraError('setThreads: this platform has no workers');
+    checkThreads(count + 1, 'setThreads');
     const control = new SharedArrayBuffer(WORDS * 4);
-    const ctl = new Int32Array(control);
-    scratch.forEach((p, i) => (ctl[SCRATCH + i] = p));
-    const workers: NodeWorker[] = [];
-    await Promise.all(
-      Array.from({ length: count }, (_, i) => {
-        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, index: i + 1 } });
-        workers.push(w);
-        return new Promise<void>((resolve, reject) => {
-          w.once('message', () => resolve());
-          w.once('error', (e) => reject(e as Error));
-        });
-      }),
-    );
-    // Idle workers sleep in Atomics.wait; they must not keep the process alive.
-    workers.forEach((w) => w.unref());
+    new Int32Array(control).set(scratch, SCRATCH);
+    const workers: PoolWorker[] = [];
+    try {
+      for (let i = 1; i <= count; i++) workers.push(startWorker(JOB_LOOP, { module, memory, control, index: i }));
+      await Promise.all(workers.map((w) => w.ready));
+    } catch (e) {
+      workers.forEach((w) => w.terminate());
+      throw e;
+    }
     return new ThreadPool(workers, control);
   }
 
@@ -142,7 +164,7 @@ export class ThreadPool {
   private join(): void {
     const ctl = this.ctl;
     for (let done = Atomics.load(ctl, DONE); done < this.workers.length; done = Atomics.load(ctl, DONE)) {
-      Atomics.wait(ctl, DONE, done);
+      if (this.blocking) Atomics.wait(ctl, DONE, done);
     }
   }
 

@@ -5,7 +5,7 @@ import {
 } from '@tessera/core';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WasmBackend, WasmData, compileKernels, wasmKernels } from '../src/index.js';
+import { WasmBackend, WasmData, compileKernels, wasmKernels } from '../src/node.js';
 import { unshareMemoryImport } from '../src/module.js';
 
 const wasmUrl = new URL('../build/kernels.wasm', import.meta.url);
@@ -91,7 +91,7 @@ describe('loading', () => {
   it('runs with an unshared memory where SharedArrayBuffer is missing', async () => {
     const bytes = unshareMemoryImport(new Uint8Array(await readFile(wasmUrl)));
     const module = new WebAssembly.Module(bytes);
-    const b = new WasmBackend({ module, shared: false });
+    const b = new WasmBackend({ module, shared: false, build: 'custom' });
     expect(b.wasmMemory.buffer).toBeInstanceOf(ArrayBuffer);
     const x = b.write(new Float32Array([1, -2, 3]), [3], 'float32');
     const y = b.empty([3], 'float32');

@@ -35,19 +35,24 @@ async function bundle(): Promise<string> {
     platform: 'browser',
     target: 'es2022',
     conditions: ['source'],
-    // The Node-only branches (file reads, worker_threads) are imported lazily and never run here.
-    external: ['node:*'],
+    // No externals: the bundle fails if the browser entry reaches a Node built-in.
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
 }
 
-/** Serves the page, the bundle and the kernels; under /isolated/ with the headers that make a page cross-origin isolated. */
-async function serve(script: string, wasm: Uint8Array): Promise<string> {
+/**
+ * Serves the page, the bundle and the kernels (the plain build at /kernels.wasm; both builds under
+ * /build/, where the bundle's default URL, ../build/ from /bundle.js, points); under /isolated/
+ * with the headers that make a page cross-origin isolated.
+ */
+async function serve(script: string, plain: Uint8Array, relaxed: Uint8Array): Promise<string> {
   const files: Record<string, [string, string | Uint8Array]> = {
     '/index.html': ['text/html', PAGE],
     '/bundle.js': ['text/javascript', script],
-    '/kernels.wasm': ['application/wasm', wasm],
+    '/kernels.wasm': ['application/wasm', plain],
+    '/build/kernels.wasm': ['application/wasm', plain],
+    '/build/kernels-relaxed.wasm': ['application/wasm', relaxed],
   };
   server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -67,7 +72,8 @@ async function serve(script: string, wasm: Uint8Array): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function runPage(path: string): Promise<PageReport> {
+/** Opens `path` and runs the page's check, with the kernels from `wasmUrl` (null: the package's default URL). */
+async function runPage(path: string, wasmUrl: string | null): Promise<PageReport> {
   const page = await browser!.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -75,8 +81,8 @@ async function runPage(path: string): Promise<PageReport> {
     await page.goto(`${origin}${path}`);
     await page.waitForFunction(() => 'tesseraCheck' in globalThis, undefined, { timeout: 10_000 });
     const report = await page.evaluate(
-      (url) => (globalThis as unknown as { tesseraCheck: (u: string) => Promise<PageReport> }).tesseraCheck(url),
-      'kernels.wasm',
+      (url) => (globalThis as unknown as { tesseraCheck: (u: string | null) => Promise<PageReport> }).tesseraCheck(url),
+      wasmUrl,
     );
     expect(errors).toEqual([]);
     return report;
@@ -105,8 +111,12 @@ beforeAll(async () => {
   }
   await setBackend('cpu');
   expected = workload();
-  const [script, wasm] = await Promise.all([bundle(), readFile(new URL('../build/kernels.wasm', import.meta.url))]);
-  origin = await serve(script, wasm);
+  const [script, plain, relaxed] = await Promise.all([
+    bundle(),
+    readFile(new URL('../build/kernels.wasm', import.meta.url)),
+    readFile(new URL('../build/kernels-relaxed.wasm', import.meta.url)),
+  ]);
+  origin = await serve(script, plain, relaxed);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -122,26 +132,31 @@ afterAll(async () => {
 });
 
 describe('in headless Chromium', () => {
-  it('falls back to one thread with a single warning, and trains a step like cpu', async () => {
-    const report = await runPage('/index.html');
+  it('falls back to one thread with a single warning naming the headers, and trains a step like cpu', async () => {
+    const report = await runPage('/index.html', 'kernels.wasm');
     expect(report.backend).toBe('wasm');
+    expect(report.build).toBe('custom');
     expect(report.crossOriginIsolated).toBe(false);
     expect(report.sharedMemory).toBe(false);
     expect(report.threads).toBe(1);
     expect(report.warnings).toHaveLength(1);
     expect(report.warnings[0]).toMatch(/runs on one thread: SharedArrayBuffer is unavailable/);
+    expect(report.warnings[0]).toContain('Cross-Origin-Opener-Policy: same-origin');
+    expect(report.warnings[0]).toContain('Cross-Origin-Embedder-Policy: require-corp');
+    expect(report.missing).toBe(`backend 'wasm': fetching ${origin}/no-such.wasm failed with HTTP 404`);
     expectClose(report.results, expected);
     // The step must have learned something, or the comparison proves little.
     expect(report.results['lossAfterStep']![0]!).toBeLessThan(report.results['loss']![0]!);
   });
 
-  it('uses a shared memory on a cross-origin-isolated page (threads stay Node-only)', async () => {
-    const report = await runPage('/isolated/index.html');
+  it('runs the relaxed-SIMD build on two threads (Web Workers on a shared memory) on a cross-origin-isolated page, without a warning', async () => {
+    const report = await runPage('/isolated/index.html', null);
+    // Chromium has relaxed SIMD, so the default choice loads it from the bundle's default URL.
+    expect(report.build).toBe('relaxed');
     expect(report.crossOriginIsolated).toBe(true);
     expect(report.sharedMemory).toBe(true);
-    expect(report.threads).toBe(1);
-    expect(report.warnings).toHaveLength(1);
-    expect(report.warnings[0]).toMatch(/runs on one thread: worker threads are only supported in Node/);
+    expect(report.threads).toBe(2);
+    expect(report.warnings).toEqual([]);
     expectClose(report.results, expected);
   });
 });

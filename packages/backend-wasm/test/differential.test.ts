@@ -1,7 +1,7 @@
 // The wasm kernels against the cpu backend on inputs large enough to take the fast paths the
 // conformance suite's small cases never reach: SIMD rows with remainders, packed matmul blocks
 // and edge tiles, tiled transposes, chunked im2col.
-import '../src/index.js';
+import '../src/node.js';
 import '@tessera/backend-cpu';
 import { Random, runKernel, setBackend, tensor, type DataType } from '@tessera/core';
 import { expectClose } from '@tessera/conformance';

@@ -1,7 +1,7 @@
-import { Random, backendInstance, runKernel, setBackend, tensor, type Tensor } from '@tessera/core';
+import { Random, backendInstance, exp, runKernel, scalar, setBackend, tensor, type Tensor } from '@tessera/core';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WasmBackend, setThreads } from '../src/index.js';
+import { MAX_THREADS, WasmBackend, configureWasmBackend, setThreads } from '../src/node.js';
 import { unshareMemoryImport } from '../src/module.js';
 
 const rand = (shape: number[], seed: number): Tensor => {
@@ -78,14 +78,66 @@ describe('threads', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       for (let i = 0; i < 2; i++) {
-        const b = new WasmBackend({ module: new WebAssembly.Module(bytes), shared: false });
+        const b = new WasmBackend({ module: new WebAssembly.Module(bytes), shared: false, build: 'custom' });
         await b.setThreads(4);
         expect(b.threads).toBe(1);
       }
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toMatch(/SharedArrayBuffer is unavailable/);
+      const message = String(warn.mock.calls[0]![0]);
+      expect(message).toMatch(/SharedArrayBuffer is unavailable/);
+      expect(message).toContain('Cross-Origin-Opener-Policy: same-origin');
+      expect(message).toContain('Cross-Origin-Embedder-Policy: require-corp');
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('runs MAX_THREADS threads, the last one with its own scratch, matching one thread exactly', async () => {
+    const product = (): Float32Array => {
+      const [a, b] = [rand([1, 300, 200], 7), rand([1, 200, 150], 8)];
+      const y = runKernel('BatchMatMul', [a, b], { transposeA: false, transposeB: false });
+      const v = y.dataSync() as Float32Array;
+      [a, b, y].forEach((t) => t.dispose());
+      return v;
+    };
+    const single = product();
+    await setThreads(MAX_THREADS);
+    expect((backendInstance() as WasmBackend).threads).toBe(MAX_THREADS);
+    const threaded = product();
+    await setThreads(1);
+    expect(threaded).toEqual(single);
+  });
+});
+
+describe('thread counts', () => {
+  const invalid = [MAX_THREADS + 1, 0, -1, 1.5, NaN, 1e6];
+
+  it('rejects counts that are not integers from 1 to MAX_THREADS, before changing anything', async () => {
+    await setThreads(2);
+    const backend = backendInstance() as WasmBackend;
+    const before = backend.memory();
+    const [a, b] = [rand([1, 130, 70], 1), rand([1, 70, 90], 2)];
+    const product = runKernel('BatchMatMul', [a, b], { transposeA: false, transposeB: false });
+    const want = product.dataSync();
+    product.dispose();
+    for (const n of invalid) {
+      const message = new RegExp(`integer from 1 to ${MAX_THREADS}, got ${String(n).replace('.', '\\.')}$`);
+      await expect(setThreads(n), String(n)).rejects.toThrow(message);
+      await expect(backend.setThreads(n), String(n)).rejects.toThrow(message);
+      expect(() => configureWasmBackend({ threads: n }), String(n)).toThrow(message);
+      expect(backend.threads).toBe(2);
+    }
+    const y = runKernel('BatchMatMul', [a, b], { transposeA: false, transposeB: false });
+    expect(y.dataSync()).toEqual(want);
+    const one = scalar(1);
+    const e = exp(one);
+    expect(e.dataSync()[0]).toBeCloseTo(Math.E, 6);
+    [a, b, y, one, e].forEach((t) => t.dispose());
+    expect(backend.memory()).toEqual(before);
+    await setThreads(1);
+  });
+
+  it('rejects an invalid count in the options of a new backend', async () => {
+    await expect(WasmBackend.create({ threads: MAX_THREADS + 1 })).rejects.toThrow(`integer from 1 to ${MAX_THREADS}, got ${MAX_THREADS + 1}`);
   });
 });

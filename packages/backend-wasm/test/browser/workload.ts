@@ -27,6 +27,9 @@ export function workload(): WorkloadResult {
     const image = rand([2, 9, 9, 3], 5);
     const y = conv2d(image, rand([3, 3, 3, 4], 6), 1, 'same');
     out['conv2d+maxPool'] = values(maxPool2d(relu(y), 2));
+    // Above the size the backend splits across threads (2^21 multiply-adds).
+    out['matmul (threaded)'] = values(matmul(rand([160, 128], 12), rand([128, 120], 13)));
+    out['conv2d (threaded)'] = values(conv2d(rand([4, 16, 16, 8], 14), rand([3, 3, 8, 32], 15), 1, 'same'));
 
     // One training step: 6 → 16 (ReLU) → 3, softmax cross-entropy, plain SGD.
     const [batch, inputs, hidden, classes, lr] = [8, 6, 16, 3, 0.5];
