@@ -3,4 +3,4 @@ import { tessera } from '@tessera/config/tsup';
 
 // TF.js stays in node_modules (not bundled): its wasm backend finds its .wasm files and Node's
 // builtins through its own CommonJS build.
-export default defineConfig(tessera(['src/main.ts', 'src/index.ts'], { dts: false, external: [/^@tensorflow\//] }));
+export default defineConfig(tessera(['src/main.ts', 'src/index.ts'], { dts: false, nodeProgram: true, external: [/^@tensorflow\//] }));

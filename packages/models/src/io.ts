@@ -85,51 +85,29 @@ export function memoryHandler(initial?: ModelArtifacts): IOHandler & { artifacts
   return h;
 }
 
-const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+/** Makes the `IOHandler` for a path (installed by the Node entry, which has a file system). */
+export type PathHandlerFactory = (path: string) => IOHandler;
 
-/** Saves as `<dir>/model.json` + `<dir>/weights.bin` (Node). */
-export function fileHandler(dir: string): IOHandler {
-  return {
-    async save(a) {
-      const fs = await import('node:fs/promises');
-      const path = await import('node:path');
-      await fs.mkdir(dir, { recursive: true });
-      const json = JSON.stringify(a.modelJSON, null, 1);
-      await fs.writeFile(path.join(dir, a.modelJSON.weightsFile), new Uint8Array(a.weightData));
-      await fs.writeFile(path.join(dir, 'model.json'), json);
-      return { location: dir, modelJSONBytes: json.length, weightBytes: a.weightData.byteLength };
-    },
-    async load() {
-      const fs = await import('node:fs/promises');
-      const path = await import('node:path');
-      let text: string;
-      try {
-        text = await fs.readFile(path.join(dir, 'model.json'), 'utf8');
-      } catch (e) {
-        throw new TesseraError(`loadModel: cannot read ${path.join(dir, 'model.json')}: ${(e as Error).message}`);
-      }
-      let modelJSON: ModelJSON;
-      try {
-        modelJSON = JSON.parse(text) as ModelJSON;
-      } catch (e) {
-        throw new TesseraError(`loadModel: ${path.join(dir, 'model.json')} is not valid JSON: ${(e as Error).message}`);
-      }
-      const file = path.join(dir, typeof modelJSON.weightsFile === 'string' ? path.basename(modelJSON.weightsFile) : 'weights.bin');
-      let buf: Buffer;
-      try {
-        buf = await fs.readFile(file);
-      } catch (e) {
-        throw new TesseraError(`loadModel: cannot read the weights file ${file}: ${(e as Error).message}`);
-      }
-      return { modelJSON, weightData: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer };
-    },
-  };
+let pathHandler: PathHandlerFactory | null = null;
+
+/**
+ * Lets `save(path)` and `loadModel(path)` take a path: the Node entry (`@tessera/models/node`, which
+ * Node picks for `@tessera/models` through the `node` export condition) registers its file handler.
+ */
+export function registerPathHandler(factory: PathHandlerFactory): void {
+  pathHandler = factory;
 }
 
 function resolveHandler(target: string | IOHandler, op: string): IOHandler {
   if (typeof target !== 'string') return target;
-  if (!isNode()) throw new TesseraError(`${op}: a path works in Node only; in a browser pass an IOHandler such as memoryHandler()`);
-  return fileHandler(target.replace(/^file:\/\//, ''));
+  if (!pathHandler) {
+    throw new TesseraError(
+      `${op}('${target}'): a path needs a file system, which this build of @tessera/models does not have (the browser entry); ` +
+        'in a browser pass an IOHandler such as memoryHandler(); in Node, @tessera/models resolves to its Node entry ' +
+        "by itself (a bundle made for browsers does not: import '@tessera/models/node')",
+    );
+  }
+  return pathHandler(target);
 }
 
 async function sha256(data: ArrayBuffer): Promise<string> {

@@ -6,7 +6,7 @@ import { memory, setSeed, slice, tensor, tidy, type Tensor } from '@tessera/core
 import { Dense } from '@tessera/layers';
 import { adam, sgd } from '@tessera/optimizers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LearningRateScheduler, ModelCheckpoint, loadModel, sequential, type Batch } from '../src/index.js';
+import { LearningRateScheduler, ModelCheckpoint, loadModel, sequential, type Batch } from '../src/node.js';
 import { twoSpirals } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-more-'));

@@ -6,7 +6,7 @@ import { memory, setSeed, type Tensor } from '@tessera/core';
 import { Dense, Dropout, binaryCrossentropy, metrics } from '@tessera/layers';
 import { adam } from '@tessera/optimizers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel, memoryHandler, sequential, toArtifacts, type Sequential } from '../src/index.js';
+import { loadModel, memoryHandler, sequential, toArtifacts, type Sequential } from '../src/node.js';
 import { twoSpirals } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-save-'));
