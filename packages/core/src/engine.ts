@@ -2,7 +2,8 @@ import type { Attrs, Backend, BackendFactory, KernelConfig, KernelFn, TensorInfo
 import { bytesPerElement, type DataType, type TypedArray } from './dtypes.js';
 import { NonFiniteError, TesseraError, fmtShape } from './errors.js';
 import { sizeFromShape } from './shape.js';
-import { Tensor, setTensorHost, type Storage } from './tensor.js';
+import { Tensor, setTensorHost, type Storage, type TensorHost } from './tensor.js';
+import { CORE_VERSION } from './version.js';
 
 /** Gradient closure attached to a recorded node by `customGrad`-style ops. */
 export type NodeGradFn = (dys: Tensor[], saved: { inputs: Tensor[]; outputs: Tensor[] }) => (Tensor | null)[];
@@ -41,6 +42,16 @@ export interface MemoryInfo {
   backend: Record<string, unknown>;
 }
 
+/** A registered backend as `listBackends()` reports it. */
+export interface BackendStatus {
+  name: string;
+  priority: number;
+  /** Whether it is the active backend. */
+  active: boolean;
+  /** Why it failed to start the last time it was tried (absent if it did not fail). */
+  failure?: string;
+}
+
 export interface ProfileEntry {
   kernel: string;
   op: string;
@@ -56,6 +67,18 @@ export class Engine {
   private kernels = new Map<string, Map<string, KernelFn>>();
   private activeName: string | null = null;
   private active: Backend | null = null;
+  /**
+   * Whether the active backend was asked for (setBackend) rather than picked by the engine. A
+   * picked one is the best that could start synchronously when the first op ran; `ready()` moves
+   * on from it to a better one that has started since.
+   */
+  private chosen = false;
+  /** Why each backend that failed to start did (kept for errors and `listBackends()`). */
+  private failures = new Map<string, string>();
+  private warnedEarlyPick = false;
+  private nextId = 0;
+  /** @internal The global generator of random.ts (kept here, so all copies of core share it). */
+  globalRandom: unknown = null;
   private scopes: Scope[] = [];
   /** @internal */ tapes: TapeRecorder[] = [];
   /** @internal */ opStack: string[] = [];
@@ -68,13 +91,13 @@ export class Engine {
   private profiling: ProfileEntry[] | null = null;
   private liveVariables = new Map<string, Tensor>();
 
-  constructor() {
-    setTensorHost({
-      disposeTensor: (t) => this.disposeTensor(t),
-      readData: (t) => this.readData(t),
-      readDataSync: (t) => this.readDataSync(t),
-    });
-  }
+  /** @internal What Tensor needs of the engine; each copy of core installs it in its tensor.ts. */
+  readonly tensorHost: TensorHost = {
+    disposeTensor: (t) => this.disposeTensor(t),
+    readData: (t) => this.readData(t),
+    readDataSync: (t) => this.readDataSync(t),
+    nextTensorId: () => this.nextId++,
+  };
 
   // ---------------------------------------------------------------- backends
 
@@ -99,17 +122,36 @@ export class Engine {
     return [...(this.kernels.get(backendName)?.keys() ?? [])];
   }
 
-  registeredBackends(): { name: string; priority: number }[] {
-    return [...this.factories.values()].map((f) => ({ name: f.name, priority: f.priority })).sort((a, b) => b.priority - a.priority);
+  /** Registered backends, best first, with whether each is active and why it failed to start, if it did. */
+  registeredBackends(): BackendStatus[] {
+    return [...this.factories.values()]
+      .map((f) => {
+        const failure = this.failures.get(f.name);
+        return { name: f.name, priority: f.priority, active: this.activeName === f.name, ...(failure === undefined ? {} : { failure }) };
+      })
+      .sort((a, b) => b.priority - a.priority);
   }
 
-  /** Creates (once) and activates a backend. Resolves false if it is unavailable here. */
+  /** Why backend `name` failed to start the last time it was tried, if it did. */
+  backendFailure(name: string): string | undefined {
+    return this.failures.get(name);
+  }
+
+  /**
+   * Creates (once) and activates a backend. Resolves false if it cannot start here; the reason is
+   * printed once (console.warn), kept (`listBackends()`), and named by later "no backend" errors.
+   */
   async setBackend(name: string): Promise<boolean> {
     const b = await this.initBackend(name);
     if (!b) return false;
+    this.activate(name, b, true);
+    return true;
+  }
+
+  private activate(name: string, b: Backend, chosen: boolean): void {
     this.activeName = name;
     this.active = b;
-    return true;
+    this.chosen = chosen;
   }
 
   /** Activates a backend whose factory is synchronous (cpu). Throws if it needs async set-up. */
@@ -124,9 +166,9 @@ export class Engine {
       }
       b = created;
       this.instances.set(name, b);
+      this.failures.delete(name);
     }
-    this.activeName = name;
-    this.active = b;
+    this.activate(name, b, true);
   }
 
   private async initBackend(name: string): Promise<Backend | null> {
@@ -134,56 +176,127 @@ export class Engine {
     if (have) return have;
     const f = this.factories.get(name);
     if (!f) throw new TesseraError(`setBackend: no backend named '${name}' is registered (registered: ${this.listNames()})`);
-    let p = this.pending.get(name);
-    if (!p) {
-      p = Promise.resolve().then(() => f.create());
-      this.pending.set(name, p);
-    }
+    const p = this.pending.get(name) ?? this.startBackend(name, Promise.resolve().then(() => f.create()));
     try {
-      const b = await p;
-      this.instances.set(name, b);
-      return b;
-    } catch (e) {
-      this.pending.delete(name);
-      if (this.debug) console.warn(`tessera: backend '${name}' is unavailable: ${(e as Error).message}`);
+      return await p;
+    } catch {
       return null;
     }
+  }
+
+  /**
+   * Tracks a backend being created: on success it becomes an instance, on failure the reason is
+   * kept and said once. Later callers await the same promise.
+   */
+  private startBackend(name: string, created: Promise<Backend>): Promise<Backend> {
+    const p = created.then(
+      (b) => {
+        this.instances.set(name, b);
+        this.failures.delete(name);
+        return b;
+      },
+      (e: unknown) => {
+        this.pending.delete(name);
+        this.recordFailure(name, e);
+        throw e;
+      },
+    );
+    p.catch(() => {});
+    this.pending.set(name, p);
+    return p;
+  }
+
+  /** Keeps why a backend failed to start, and says it (once per distinct reason). */
+  private recordFailure(name: string, e: unknown): void {
+    const reason = e instanceof Error ? e.message : String(e);
+    if (this.failures.get(name) !== reason) console.warn(`tessera: backend '${name}' could not start: ${reason}`);
+    this.failures.set(name, reason);
   }
 
   private listNames(): string {
     return [...this.factories.keys()].join(', ') || 'none';
   }
 
-  /** Makes sure a backend is active: the best available one if none was chosen. */
+  /** ` — 'wasm' failed to start: <reason>; …` for the backends that did, or ''. */
+  private failureNote(): string {
+    const notes = [...this.failures].map(([name, reason]) => `'${name}' failed to start: ${reason}`);
+    return notes.length === 0 ? '' : ` — ${notes.join('; ')}`;
+  }
+
+  /**
+   * Makes sure the best backend is active: a backend chosen with setBackend stays; otherwise the
+   * highest-priority registered backend that starts is activated, also when an op already ran on
+   * a lower one that could start synchronously (tensors made there move over when next used).
+   */
   async ready(): Promise<Backend> {
-    if (this.active) return this.active;
-    for (const { name } of this.registeredBackends()) {
-      if (await this.setBackend(name)) return this.active!;
+    if (this.active && this.chosen) return this.active;
+    const floor = this.active ? (this.factories.get(this.activeName!)?.priority ?? -Infinity) : -Infinity;
+    for (const { name, priority } of this.registeredBackends()) {
+      if (this.active && (priority <= floor || this.failures.has(name))) continue;
+      const b = await this.initBackend(name);
+      if (!b) continue;
+      this.activate(name, b, false);
+      return b;
     }
+    if (this.active) return this.active;
     throw new TesseraError(
-      `ready: no backend could be initialised (registered: ${this.listNames()}); import a backend package, e.g. '@tessera/backend-cpu'`,
+      `ready: no backend could be started (registered: ${this.listNames()})${this.failureNote()}; ` +
+        "import a backend package, e.g. '@tessera/backend-cpu'",
     );
   }
 
-  /** The active backend; picks the best synchronously-available one if none was chosen yet. */
+  /**
+   * The active backend. When none was chosen, the best one that can start synchronously is picked;
+   * better ones that start asynchronously are started meanwhile, and `ready()` moves to them.
+   */
   get backend(): Backend {
     if (this.active) return this.active;
+    const starting: string[] = [];
     for (const { name } of this.registeredBackends()) {
-      const f = this.factories.get(name)!;
-      try {
-        const b = this.instances.get(name) ?? f.create();
-        if (b instanceof Promise) continue;
-        this.instances.set(name, b);
-        this.activeName = name;
-        this.active = b;
-        return b;
-      } catch {
+      const have = this.instances.get(name);
+      if (have) {
+        this.pick(name, have, starting);
+        return have;
+      }
+      if (this.pending.has(name)) {
+        starting.push(name);
         continue;
       }
+      if (this.failures.has(name)) continue;
+      let created: Backend | Promise<Backend>;
+      try {
+        created = this.factories.get(name)!.create();
+      } catch (e) {
+        this.recordFailure(name, e);
+        continue;
+      }
+      if (created instanceof Promise) {
+        void this.startBackend(name, created);
+        starting.push(name);
+        continue;
+      }
+      this.instances.set(name, created);
+      this.pick(name, created, starting);
+      return created;
     }
     throw new TesseraError(
-      `no backend is active: import a backend package (e.g. '@tessera/backend-cpu') and, for async backends, await setBackend(name)`,
+      `no backend is active (registered: ${this.listNames()})${this.failureNote()}` +
+        (starting.length > 0
+          ? `; ${starting.map((n) => `'${n}'`).join(', ')} start asynchronously: await ready() (or await setBackend(name)) before the first op`
+          : "; import a backend package (e.g. '@tessera/backend-cpu') and, for async backends, await ready() or setBackend(name)"),
     );
+  }
+
+  /** Activates a synchronously available backend for an op that ran before ready(); says so once if better ones are starting. */
+  private pick(name: string, b: Backend, starting: string[]): void {
+    this.activate(name, b, false);
+    if (starting.length > 0 && !this.warnedEarlyPick) {
+      this.warnedEarlyPick = true;
+      console.warn(
+        `tessera: an op ran before ${starting.map((n) => `'${n}'`).join(', ')} finished starting, so it runs on '${name}' for now; ` +
+          `await ready() switches to the best backend (tensors made meanwhile move with it), or await ready() before the first op`,
+      );
+    }
   }
 
   backendName(): string {
@@ -200,9 +313,11 @@ export class Engine {
     b?.dispose?.();
     this.instances.delete(name);
     this.pending.delete(name);
+    this.failures.delete(name);
     if (this.activeName === name) {
       this.activeName = null;
       this.active = null;
+      this.chosen = false;
     }
   }
 
@@ -467,5 +582,42 @@ export function collectTensors(x: unknown, out: Set<Tensor>, depth = 0): void {
   }
 }
 
-/** The one engine of this module instance. */
-export const ENGINE: Engine = new Engine();
+/**
+ * Where the engine lives: one per page or process, whatever the number of copies of core loaded
+ * (a failed dedupe, a CDN import beside a bundled one). The symbol's suffix is the layout of the
+ * record below; the record names the core version that made the engine.
+ */
+const ENGINE_SLOT = Symbol.for('@tessera/core:engine@1');
+
+interface EngineSlot {
+  version: string;
+  engine: Engine;
+}
+
+/** The part of a version that must match to share an engine: the major, or `0.minor` before 1.0 (as semver's caret). */
+export function engineCompatibility(version: string): string {
+  const [major = '', minor = ''] = version.split('.');
+  return major === '0' ? `0.${minor}` : major;
+}
+
+/** The engine of this page or process: made by the first copy of core, joined by later ones of a compatible version. */
+export function sharedEngine(version: string, scope: Record<symbol, unknown> = globalThis as unknown as Record<symbol, unknown>): Engine {
+  const slot = scope[ENGINE_SLOT] as EngineSlot | undefined;
+  if (slot) {
+    if (engineCompatibility(slot.version) !== engineCompatibility(version)) {
+      throw new TesseraError(
+        `@tessera/core ${version} was loaded where @tessera/core ${slot.version} already runs: versions ${engineCompatibility(slot.version)}.x and ` +
+          `${engineCompatibility(version)}.x cannot share one engine (tensors, backends, kernels and memory scopes). Install one version for the ` +
+          'whole app: `npm ls @tessera/core` shows which packages bring each; packages above core take it as a peer dependency',
+      );
+    }
+    return slot.engine;
+  }
+  const engine = new Engine();
+  Object.defineProperty(scope, ENGINE_SLOT, { value: { version, engine } satisfies EngineSlot, enumerable: false });
+  return engine;
+}
+
+/** The one engine of the page or process (see `sharedEngine`). */
+export const ENGINE: Engine = sharedEngine(CORE_VERSION);
+setTensorHost(ENGINE.tensorHost);

@@ -1,3 +1,5 @@
+import { brandClass } from './brand.js';
+
 /** Thrown for bad arguments to an op: the message names the op, what it got and what it expected. */
 export class TesseraError extends Error {
   constructor(message: string) {
@@ -21,6 +23,10 @@ export class NonFiniteError extends TesseraError {
     this.name = 'NonFiniteError';
   }
 }
+
+brandClass(TesseraError, 'TesseraError');
+brandClass(DisposedTensorError, 'DisposedTensorError');
+brandClass(NonFiniteError, 'NonFiniteError');
 
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

@@ -1,5 +1,5 @@
 import type { Backend, BackendFactory, KernelConfig } from './backend.js';
-import { ENGINE, collectTensors, type MemoryInfo, type ProfileEntry } from './engine.js';
+import { ENGINE, collectTensors, type BackendStatus, type MemoryInfo, type ProfileEntry } from './engine.js';
 import { TesseraError } from './errors.js';
 import { Tensor } from './tensor.js';
 
@@ -73,7 +73,10 @@ export function registerKernel<B extends Backend>(config: KernelConfig<B>): void
   ENGINE.registerKernel(config);
 }
 
-/** Switches to a backend by name; resolves false if it cannot start here. */
+/**
+ * Switches to a backend by name; resolves false if it cannot start here, after printing why once
+ * (console.warn). The reason stays in `listBackends()` and in the errors of later ops.
+ */
 export function setBackend(name: string): Promise<boolean> {
   return ENGINE.setBackend(name);
 }
@@ -92,8 +95,8 @@ export function backendInstance(): Backend {
   return ENGINE.backend;
 }
 
-/** Registered backends, best first. */
-export function listBackends(): { name: string; priority: number }[] {
+/** Registered backends, best first: name, priority, whether active, and why it failed to start if it did. */
+export function listBackends(): BackendStatus[] {
   return ENGINE.registeredBackends();
 }
 

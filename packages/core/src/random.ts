@@ -1,3 +1,4 @@
+import { ENGINE } from './engine.js';
 import { TesseraError } from './errors.js';
 
 /** A `Random`'s position (see `getState`). */
@@ -115,14 +116,20 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-let globalRandom = new Random(Date.now() ^ 0x5eed);
+/**
+ * The global generator lives on the engine, so that every copy of core in the page or process
+ * (which share one engine) draws from the same stream and `setSeed` reaches them all.
+ */
+function globalRandom(): Random {
+  return (ENGINE.globalRandom ??= new Random(Date.now() ^ 0x5eed)) as Random;
+}
 
 /** Seeds the global generator used when an op is given no seed. */
 export function setSeed(seed: number): void {
-  globalRandom = new Random(seed);
+  ENGINE.globalRandom = new Random(seed);
 }
 
 /** A generator for an op: seeded if `seed` is given, else drawn from the global generator. */
 export function rngFor(seed?: number): Random {
-  return seed === undefined ? new Random(globalRandom.nextU32()) : new Random(seed);
+  return seed === undefined ? new Random(globalRandom().nextU32()) : new Random(seed);
 }

@@ -1,5 +1,6 @@
 import type { Backend, DataId } from './backend.js';
 import type { DataType, DataTypeMap, NestedArray, TypedArray } from './dtypes.js';
+import { brandClass } from './brand.js';
 import { DisposedTensorError, TesseraError, fmtShape } from './errors.js';
 import { formatTensor } from './format.js';
 import { sizeFromShape } from './shape.js';
@@ -21,13 +22,14 @@ export interface TensorHost {
   disposeTensor(t: Tensor): void;
   readData(t: Tensor): Promise<TypedArray>;
   readDataSync(t: Tensor): TypedArray;
+  /** Ids are unique across every copy of core sharing the engine. */
+  nextTensorId(): number;
 }
 
 let host: TensorHost | null = null;
 export function setTensorHost(h: TensorHost): void {
   host = h;
 }
-let nextId = 0;
 
 /** An immutable n-dimensional array living on a backend. */
 export class Tensor<D extends DataType = DataType> {
@@ -41,7 +43,7 @@ export class Tensor<D extends DataType = DataType> {
 
   /** @internal Tensors are made by ops and creation functions, never with `new` by users. */
   constructor(shape: readonly number[], dtype: D, storage: Storage) {
-    this.id = nextId++;
+    this.id = host!.nextTensorId();
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeFromShape(shape);
@@ -142,3 +144,5 @@ export function describe(x: unknown): string {
   if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
   return typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'Object'})` : `${typeof x} ${String(x)}`;
 }
+
+brandClass(Tensor, 'Tensor');

@@ -1,3 +1,4 @@
+import { brandClass } from './brand.js';
 import { ENGINE } from './engine.js';
 import type { DataType } from './dtypes.js';
 import { TesseraError, fmtShape } from './errors.js';
@@ -37,6 +38,8 @@ export class Variable<D extends DataType = DataType> extends Tensor<D> {
     ENGINE.replaceStorage(this, value);
   }
 }
+
+brandClass(Variable, 'Variable');
 
 /** Makes a variable holding a copy of `initial`'s values. */
 export function variable(initial: TensorLike, trainable = true, name?: string, dtype?: DataType): Variable {
