@@ -1,9 +1,11 @@
 // Float32 matmul throughput of the wasm backend against the cpu backend, in the same process, on
-// square n×n×n BatchMatMul kernels. Run: pnpm bench [--threads T] [n ...]
-// (single-threaded by default; --threads splits the wasm matmuls across T threads).
-import { setThreads } from '../src/node.js';
+// square n×n×n BatchMatMul kernels. Run: pnpm bench [--threads T] [--simd auto|relaxed|plain] [n ...]
+// (single-threaded by default; --threads splits the wasm matmuls across T threads; --simd picks
+// the build, and the relaxed one needs `node --experimental-wasm-relaxed-simd`, e.g.
+// `pnpm bench --experimental-wasm-relaxed-simd --simd relaxed`, as tsx hands Node's flags on).
+import { WasmBackend, configureWasmBackend, setThreads, type SimdChoice } from '../src/node.js';
 import '@tessera/backend-cpu';
-import { Random, runKernel, setBackend, tensor, type Tensor } from '@tessera/core';
+import { Random, backendInstance, runKernel, setBackend, tensor, type Tensor } from '@tessera/core';
 
 function random(n: number, seed: number): Float32Array {
   const r = new Random(seed);
@@ -31,12 +33,17 @@ async function bench(backend: string, n: number, transA: boolean, transB: boolea
 }
 
 const argv = process.argv.slice(2);
-const t = argv.indexOf('--threads');
-const threads = t >= 0 ? Number(argv.splice(t, 2)[1]) : 1;
+/** The value after `flag`, removed from argv with it. */
+const option = (flag: string): string | undefined => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv.splice(i, 2)[1] : undefined;
+};
+const threads = Number(option('--threads') ?? 1);
+configureWasmBackend({ simd: (option('--simd') ?? 'auto') as SimdChoice });
 const sizes = argv.map(Number).filter((n) => n > 0);
 await setBackend('wasm');
 await setThreads(threads);
-console.log(`wasm on ${threads} thread(s); cpu on 1`);
+console.log(`wasm (${(backendInstance() as WasmBackend).build} build) on ${threads} thread(s); cpu on 1`);
 for (const n of sizes.length ? sizes : [256, 512, 1024]) {
   const wasm = await bench('wasm', n, false, false, 1000);
   const cpu = await bench('cpu', n, false, false, 1000);
