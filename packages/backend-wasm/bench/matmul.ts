@@ -1,8 +1,8 @@
 // Float32 matmul throughput of the wasm backend against the cpu backend, in the same process, on
 // square n×n×n BatchMatMul kernels. Run: pnpm bench [--threads T] [--simd auto|relaxed|plain] [n ...]
 // (single-threaded by default; --threads splits the wasm matmuls across T threads; --simd picks
-// the build, and the relaxed one needs `node --experimental-wasm-relaxed-simd`, e.g.
-// `pnpm bench --experimental-wasm-relaxed-simd --simd relaxed`, as tsx hands Node's flags on).
+// the build; the relaxed one needs Node started with --experimental-wasm-relaxed-simd, which
+// `pnpm bench:relaxed` does).
 import { WasmBackend, configureWasmBackend, setThreads, type SimdChoice } from '../src/node.js';
 import '@tessera/backend-cpu';
 import { Random, backendInstance, runKernel, setBackend, tensor, type Tensor } from '@tessera/core';
