@@ -1,0 +1,3 @@
+import { tesseraVitest } from './vitest.js';
+
+export default tesseraVitest({ test: { include: ['test/**/*.test.js'] } });
