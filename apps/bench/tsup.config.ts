@@ -2,5 +2,6 @@ import { defineConfig } from 'tsup';
 import { tessera } from '@tessera/config/tsup';
 
 // TF.js stays in node_modules (not bundled): its wasm backend finds its .wasm files and Node's
-// builtins through its own CommonJS build.
-export default defineConfig(tessera(['src/main.ts', 'src/index.ts'], { dts: false, nodeProgram: true, external: [/^@tensorflow\//] }));
+// builtins through its own CommonJS build. So do esbuild and playwright-core (--browser), which
+// start native binaries of their own.
+export default defineConfig(tessera(['src/main.ts', 'src/index.ts'], { dts: false, nodeProgram: true, external: [/^@tensorflow\//, 'esbuild', 'playwright-core'] }));

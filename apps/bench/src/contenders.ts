@@ -3,11 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfw from '@tensorflow/tfjs-backend-wasm';
 import { backendInstance, setBackend } from '@tessera/core';
 import '@tessera/backend-cpu';
-import { setThreads } from '@tessera/backend-wasm';
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { setThreads, type WasmBackend } from '@tessera/backend-wasm';
+
+// Browser-clean: the page of `pnpm bench --browser` bundles this file. What differs between Node
+// and the page (where TF.js wasm's .wasm files are, how WebGPU starts) comes in through
+// `setBenchPlatform`: contenders.node.ts installs Node's, src/browser/page.ts the page's.
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKEND_NAMES: BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -46,7 +46,20 @@ export function peerLabel(peer: Peer): string {
 export async function useTessera(c: TesseraContender): Promise<void> {
   if (c.backend === 'webgpu') await requireWebGPU();
   if (!(await setBackend(c.backend))) throw new Error(`Tessera backend '${c.backend}' is unavailable`);
-  if (c.backend === 'wasm') await setThreads(c.threads);
+  if (c.backend === 'wasm') {
+    await setThreads(c.threads);
+    // setThreads runs on one thread where memory cannot be shared (a page that is not
+    // cross-origin isolated): a row labelled 2T must have run on 2.
+    const ran = (backendInstance() as unknown as WasmBackend).threads;
+    if (ran !== c.threads) throw new Error(`Tessera wasm runs on ${ran} thread(s), not the ${c.threads} asked for (is SharedArrayBuffer available?)`);
+    threadCounts.add(ran);
+  }
+}
+
+const threadCounts = new Set<number>();
+/** The thread counts Tessera's wasm backend was seen running on (checked after each setThreads). */
+export function wasmThreadCounts(): number[] {
+  return [...threadCounts].sort((a, b) => a - b);
 }
 
 export async function useTfjs(peer: Peer): Promise<void> {
@@ -68,33 +81,55 @@ export interface WebGPUSetup {
   detail?: string;
 }
 
+/** Tessera's webgpu backend, started by the platform: the GPU object TF.js must find at `navigator.gpu`. */
+export interface StartedWebGPU {
+  gpu: GPU;
+  /** The SwiftShader ICD chosen because no Vulkan driver is installed (Node), or null. */
+  swiftShader: string | null;
+  /** Why Tessera's 'webgpu' backend failed to start (its `webgpuUnavailableReason`). */
+  unavailableReason: () => string | null;
+}
+
+/** What differs between Node and the page. */
+export interface BenchPlatform {
+  /** Where TF.js wasm's .wasm files are: a directory path (Node) or a URL prefix (the page), ending in '/'. */
+  tfjsWasmPaths: string | null;
+  /** TF.js wasm's thread count (`setThreadsCount`, before it starts); null: its default. */
+  tfjsWasmThreads: number | null;
+  /** Registers Tessera's 'webgpu' backend and returns the GPU it uses; null where there is no WebGPU at all. */
+  startWebGPU: (() => Promise<StartedWebGPU>) | null;
+}
+
+let platform: BenchPlatform = { tfjsWasmPaths: null, tfjsWasmThreads: null, startWebGPU: null };
+
+export function setBenchPlatform(next: Partial<BenchPlatform>): void {
+  platform = { ...platform, ...next };
+}
+
 let webgpu: Promise<WebGPUSetup> | null = null;
 
 /**
- * Starts WebGPU once: Dawn (the npm package `webgpu`) with SwiftShader standing in where no Vulkan
- * driver is installed; Tessera's webgpu backend and TF.js's (which looks for `navigator.gpu` when
- * it is imported) share the GPU object. Never throws: `ok` false and `detail` say why not.
+ * Starts WebGPU once, for both frameworks on the same GPU object: Tessera's webgpu backend (the
+ * platform starts it: Dawn in Node, `navigator.gpu` in the page) and TF.js's (which looks for
+ * `navigator.gpu` when it is imported). Never throws: `ok` false and `detail` say why not.
  */
 export function setupWebGPU(): Promise<WebGPUSetup> {
   return (webgpu ??= (async (): Promise<WebGPUSetup> => {
+    let swiftShader: string | null = null;
     try {
-      const node = await import('@tessera/backend-webgpu/node');
-      const swiftShader = node.useSwiftShaderIfNoVulkanDriver();
-      const gpu = node.createNodeGPU();
-      if (!(await gpu.requestAdapter())) return { ok: false, swiftShader, detail: 'requestAdapter() returned null: no WebGPU adapter' };
-      node.registerWebGPU({ gpu });
-      const g = globalThis as { navigator?: { gpu?: GPU } };
-      if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-      else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+      if (!platform.startWebGPU) return { ok: false, detail: 'no WebGPU on this platform' };
+      const started = await platform.startWebGPU();
+      swiftShader = started.swiftShader;
+      if (!(await started.gpu.requestAdapter())) return { ok: false, swiftShader, detail: 'requestAdapter() returned null: no WebGPU adapter' };
       await import('@tensorflow/tfjs-backend-webgpu');
-      if (!(await setBackend('webgpu'))) return { ok: false, swiftShader, detail: `Tessera's webgpu backend failed: ${node.webgpuUnavailableReason() ?? 'unknown'}` };
+      if (!(await setBackend('webgpu'))) return { ok: false, swiftShader, detail: `Tessera's webgpu backend failed: ${started.unavailableReason() ?? 'unknown'}` };
       const adapter = (backendInstance() as unknown as { adapterInfo: string }).adapterInfo;
       if (!(await tf.setBackend('webgpu'))) return { ok: false, swiftShader, adapter, detail: "TF.js's webgpu backend failed to initialise" };
       const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo;
       const tfjsAdapter = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown';
       return { ok: true, adapter, tfjsAdapter, swiftShader };
     } catch (e) {
-      return { ok: false, detail: (e as Error).message.split('\n')[0] };
+      return { ok: false, swiftShader, detail: (e as Error).message.split('\n')[0] };
     }
   })());
 }
@@ -104,25 +139,27 @@ async function requireWebGPU(): Promise<void> {
   if (!s.ok) throw new Error(`WebGPU is unavailable: ${s.detail}`);
 }
 
-const require = createRequire(import.meta.url);
-/** The .wasm binaries shipped in the npm package (dist/), as a path prefix: nothing is fetched. */
-export const TFJS_WASM_DIR = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 let wasmPathsSet = false;
 
 function useTfjsWasmFiles(): void {
   if (wasmPathsSet) return;
-  tfw.setWasmPaths(TFJS_WASM_DIR);
+  if (!platform.tfjsWasmPaths) throw new Error("TF.js wasm: where its .wasm files are was not set (setBenchPlatform({ tfjsWasmPaths }))");
+  tfw.setWasmPaths(platform.tfjsWasmPaths);
+  if (platform.tfjsWasmThreads !== null) tfw.setThreadsCount(platform.tfjsWasmThreads);
   wasmPathsSet = true;
 }
 
 export interface TfjsWasmConfig {
   version: string;
   simd: boolean;
-  /** TF.js's own verdict on threads; it answers false in Node whatever the machine. */
+  /** TF.js's own verdict on threads: false in Node whatever the machine; true on a cross-origin-isolated page. */
   multithreadSupported: boolean;
   threads: number;
   binary: string;
-  /** Whether forcing the threaded build on works in Node (probed in a child process), and why not. */
+  /**
+   * Whether TF.js can run more threads than its default: in Node, its threaded build forced on in a
+   * child process; in the page, setThreadsCount(2) in a second page load.
+   */
   threadedBuild?: { ok: boolean; detail: string };
 }
 
@@ -132,33 +169,4 @@ export async function tfjsWasmConfig(): Promise<TfjsWasmConfig> {
   const multithreadSupported = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean;
   const binary = simd && multithreadSupported ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
   return { version: tfw.version_wasm, simd, multithreadSupported, threads: tfw.getThreadsCount(), binary };
-}
-
-/**
- * Forces TF.js's threaded-SIMD build in a fresh Node process (WASM_HAS_MULTITHREAD_SUPPORT set to
- * true, 2 threads) and reports whether it initialises. In 4.22 it does not: its pthread workers are
- * created from blob: URLs, which Node's Worker rejects.
- */
-export function probeTfjsWasmThreads(timeoutMs = 60_000): Promise<{ ok: boolean; detail: string }> {
-  const script = `
-    import * as tf from '@tensorflow/tfjs-core';
-    import * as tfw from '@tensorflow/tfjs-backend-wasm';
-    tfw.setWasmPaths(${JSON.stringify(TFJS_WASM_DIR)});
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-    tfw.setThreadsCount(2);
-    const errors = [];
-    console.warn = console.error = console.log = (...a) => errors.push(a.map((v) => String(v).split('\\n')[0]).join(' '));
-    const ok = await tf.setBackend('wasm');
-    process.stdout.write(JSON.stringify(ok ? { ok, detail: 'threads ' + tfw.getThreadsCount() } : { ok, detail: errors.join(' | ') }));
-    process.exit(0);`;
-  const cwd = fileURLToPath(new URL('..', import.meta.url));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd, timeout: timeoutMs }, (err, stdout) => {
-      try {
-        resolve(JSON.parse(stdout) as { ok: boolean; detail: string });
-      } catch {
-        resolve({ ok: false, detail: `probe failed: ${err?.message ?? stdout}` });
-      }
-    });
-  });
 }

@@ -118,8 +118,9 @@ export function rangeOf(t: Timing, toUnit: (ms: number) => number): [number, num
   return x <= y ? [x, y] : [y, x];
 }
 
-export function formatTable(rows: Row[]): string {
-  const head = ['benchmark', 'Tessera', 'TF.js', 'Tessera better by'];
+/** Rows as a plain-text table; `peer` heads the column of what Tessera is measured against. */
+export function formatTable(rows: Row[], peer = 'TF.js'): string {
+  const head = ['benchmark', 'Tessera', peer, 'Tessera better by'];
   const body = rows.map((r) => [
     r.benchmark,
     `${fmt(r.tessera)} ${r.unit} (${r.contender})`,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { memory, resetPeakMemory, setSeed, tensor } from '@tessera/core';
+import { imagesToFloat32 } from '@tessera/datasets';
 import { Conv2D, Dense, Flatten, MaxPooling2D } from '@tessera/layers';
 import { Sequential } from '@tessera/models';
 import { adam } from '@tessera/optimizers';
@@ -17,6 +18,11 @@ export interface TrainingData {
   images: Float32Array;
   labels: Int32Array;
   n: number;
+}
+
+/** MNIST images (bytes, 784 a row) and labels as the rows take them: pixels scaled to [0, 1]. */
+export function trainingData(images: Uint8Array, labels: Uint8Array): TrainingData {
+  return { images: imagesToFloat32(images), labels: Int32Array.from(labels), n: labels.length };
 }
 
 function inputShape(kind: ModelKind): number[] {

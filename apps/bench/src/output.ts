@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BACKEND_NAMES, type BackendName } from './contenders.js';
 import { lineChart, ratioChart, type Series } from './chart.js';
-import { formatTable, LOWER_IS_BETTER } from './harness.js';
+import { formatTable, LOWER_IS_BETTER, type Row } from './harness.js';
 import type { BenchOptions, BenchReport } from './run.js';
 
 /**
@@ -43,16 +43,20 @@ export const FULL: BenchOptions = {
 
 export interface CliArgs {
   full: boolean;
+  /** Run the rows in headless Chromium (`--browser`) instead of Node. */
+  browser: boolean;
+  /** Default out/bench, or out/bench-browser with --browser. */
   out: string;
   backends?: BackendName[];
   sweep: boolean;
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const a: CliArgs = { full: false, out: 'out/bench', sweep: true };
+  const a: CliArgs = { full: false, browser: false, out: '', sweep: true };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--full') a.full = true;
+    else if (f === '--browser') a.browser = true;
     else if (f === '--no-sweep') a.sweep = false;
     else if (f === '--out') a.out = need(argv, ++i, f);
     else if (f === '--backends') {
@@ -61,8 +65,9 @@ export function parseArgs(argv: string[]): CliArgs {
       if (bad.length > 0) throw new Error(`--backends: unknown backend(s) ${bad.join(', ')}; expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`);
       a.backends = list as BackendName[];
     } else if (f === '--') continue;
-    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--out DIR] [--backends cpu,wasm,webgpu] [--no-sweep]`);
+    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--no-sweep]`);
   }
+  a.out ||= a.browser ? 'out/bench-browser' : 'out/bench';
   return a;
 }
 
@@ -77,32 +82,67 @@ function fmt(v: number): string {
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }
 
-/** The run as Markdown: machine, contenders' configuration, the table, the sweep. */
+/**
+ * How the contenders ran, one line each: Tessera wasm, TF.js wasm, WebGPU, and in browser runs the
+ * page (browser version, cross-origin isolation). The console summary and results.md share them.
+ */
+export function configurationLines(r: BenchReport): string[] {
+  const lines: string[] = [];
+  const b = r.browser;
+  if (b) {
+    lines.push(`Browser: ${b.version} (headless), crossOriginIsolated ${b.crossOriginIsolated}, navigator.hardwareConcurrency ${b.hardwareConcurrency}; flags ${b.flags.join(' ')}.`);
+  }
+  const t = r.tesseraWasm;
+  const threads = t.threads?.length ? `ran on ${t.threads.join(' and ')} thread(s), checked after each setThreads` : 'threads as in each row (wasm 1T, 2T)';
+  lines.push(`Tessera wasm: ${t.build ? `${t.build === 'relaxed' ? 'relaxed-SIMD' : 'plain SIMD'} build (kernels${t.build === 'relaxed' ? '-relaxed' : ''}.wasm)` : `SIMD ${t.simd ? 'on' : 'off'}`}, shared memory ${t.sharedMemory ? 'yes' : 'no'}; ${threads}.`);
+  const w = r.tfjsWasm;
+  if (w) {
+    const threaded = !w.threadedBuild
+      ? ''
+      : r.browser
+        ? ` More threads: ${w.threadedBuild.detail}${w.threadedBuild.ok ? '' : ' — so its default is also its best here'}.`
+        : ` Its threaded build, forced on: ${w.threadedBuild.ok ? 'works' : `fails (${w.threadedBuild.detail})`} — so its best here is its default.`;
+    lines.push(`TF.js wasm ${w.version}: ${w.binary}, SIMD ${w.simd ? 'on' : 'off'}, ${w.threads} thread(s), its default here (WASM_HAS_MULTITHREAD_SUPPORT=${w.multithreadSupported}).${threaded}`);
+  }
+  if (r.webgpu) {
+    const where = b ? "the page's navigator.gpu" : 'Dawn, npm `webgpu`';
+    lines.push(r.webgpu.ok ? `WebGPU (${where}): adapter ${r.webgpu.adapter}; TF.js webgpu 4.22 on the same GPU object sees ${r.webgpu.tfjsAdapter}${r.webgpu.swiftShader ? ' (SwiftShader: Vulkan on the CPU, no GPU here)' : ''}.` : `WebGPU left out: ${r.webgpu.detail}`);
+  }
+  return lines;
+}
+
+/** Rows as a Markdown table; `peer` heads the column of what Tessera is measured against. */
+function markdownTable(rows: Row[], peer: string): string[] {
+  const out: string[] = [];
+  const spreads = rows.some((row) => row.range);
+  const span = (x: [number, number] | null | undefined): string => (x ? `${fmt(x[0])}–${fmt(x[1])}` : '–');
+  out.push(`| benchmark | Tessera | ${peer} | Tessera better by |${spreads ? ` min–max (Tessera; ${peer}) |` : ''}`);
+  out.push(`|---|---:|---:|---:|${spreads ? '---:|' : ''}`);
+  for (const row of rows) {
+    const other = row.peer === null ? `n/a (${row.note ?? 'unsupported'})` : `${fmt(row.peer)} ${row.unit} (${row.peerName})${row.note ? ` — ${row.note}` : ''}`;
+    const range = spreads ? ` ${span(row.range?.tessera)}; ${span(row.range?.peer)} |` : '';
+    out.push(`| ${row.benchmark} | ${fmt(row.tessera)} ${row.unit} (${row.contender}) | ${other} | ${row.ratio === null ? '–' : `**${row.ratio.toFixed(2)}×**`} |${range}`);
+  }
+  return out;
+}
+
+/** The run as Markdown: machine, contenders' configuration, the table, Tessera against itself, the sweep. */
 export function markdownReport(r: BenchReport, command: string): string {
   const out: string[] = [];
   const load = (l: number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
   out.push(`Run ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (${Math.round(r.seconds)} s): ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; load average ${load(r.loadAverage.start)} at the start, ${load(r.loadAverage.end)} at the end.`);
   out.push('');
-  out.push(`- Tessera wasm: SIMD ${r.tesseraWasm.simd ? 'on' : 'off'}, shared memory ${r.tesseraWasm.sharedMemory ? 'yes' : 'no'}; threads as in each row (wasm 1T, 2T).`);
-  if (r.tfjsWasm) {
-    const w = r.tfjsWasm;
-    out.push(`- TF.js wasm ${w.version}: ${w.binary}, SIMD ${w.simd ? 'on' : 'off'}, ${w.threads} thread(s) (its default in Node). Its threaded build, forced on: ${w.threadedBuild ? (w.threadedBuild.ok ? 'works' : `fails (${w.threadedBuild.detail})`) : 'not probed'} — so its best here is its default.`);
-  }
-  if (r.webgpu) {
-    out.push(r.webgpu.ok ? `- WebGPU (Dawn, npm \`webgpu\`): adapter ${r.webgpu.adapter}; TF.js webgpu 4.22 on the same GPU object sees ${r.webgpu.tfjsAdapter}${r.webgpu.swiftShader ? ' (SwiftShader: Vulkan on the CPU, no GPU here)' : ''}.` : `- WebGPU left out: ${r.webgpu.detail}`);
-  }
+  for (const line of configurationLines(r)) out.push(`- ${line}`);
   out.push('');
-  const spreads = r.rows.some((row) => row.range);
-  const span = (x: [number, number] | null | undefined): string => (x ? `${fmt(x[0])}–${fmt(x[1])}` : '–');
-  out.push(`| benchmark | Tessera | TF.js | Tessera better by |${spreads ? ' min–max (Tessera; TF.js) |' : ''}`);
-  out.push(`|---|---:|---:|---:|${spreads ? '---:|' : ''}`);
-  for (const row of r.rows) {
-    const peer = row.peer === null ? `n/a (${row.note ?? 'unsupported'})` : `${fmt(row.peer)} ${row.unit} (${row.peerName})${row.note ? ` — ${row.note}` : ''}`;
-    const range = spreads ? ` ${span(row.range?.tessera)}; ${span(row.range?.peer)} |` : '';
-    out.push(`| ${row.benchmark} | ${fmt(row.tessera)} ${row.unit} (${row.contender}) | ${peer} | ${row.ratio === null ? '–' : `**${row.ratio.toFixed(2)}×**`} |${range}`);
-  }
+  out.push(...markdownTable(r.rows, 'TF.js'));
   out.push('');
   out.push(`Ratios: Tessera ÷ TF.js for throughputs, TF.js ÷ Tessera for ${[...LOWER_IS_BETTER].join(' and ')}; above 1 Tessera is better.`);
+  if (r.selfRows?.length) {
+    out.push('');
+    out.push('Tessera against itself:');
+    out.push('');
+    out.push(...markdownTable(r.selfRows, 'baseline'));
+  }
   if (r.sweep) {
     const s = r.sweep;
     const contenders = [...new Set(s.matmul.map((p) => p.contender))];

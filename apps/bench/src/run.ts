@@ -1,129 +1,64 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import { canShareMemory } from '@tessera/backend-wasm';
-import { imagesToFloat32 } from '@tessera/datasets';
 import { loadMnist } from '@tessera/datasets/node';
-import { PAIRINGS, peerLabel, setupWebGPU, tesseraLabel, tfjsWasmConfig, useTfjs, type BackendName, type Pairing, type TfjsWasmConfig, type WebGPUSetup } from './contenders.js';
-import { formatTable, type Row } from './harness.js';
-import { inferenceBench, trainingBench, type ModelKind, type PeerTraining, type TrainingData } from './models.js';
-import { bandwidthBench, convBench, convShapes, matmulBench, softmaxCeBench } from './suites.js';
-import { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
+import './contenders.node.js';
+import { trainingData } from './models.js';
+import type { Row } from './harness.js';
+import { runRows, type BenchOptions, type RowsResult } from './rows.js';
 
-export interface BenchOptions {
-  matmulSizes: number[];
-  /** Batch of the conv2d forward/backward rows; 0 skips them. */
-  convBatch?: number;
-  /** Elements of the bandwidth rows (add, sum); 0 skips them. */
-  bandwidthSize?: number;
-  /** [rows, classes] of the softmax cross-entropy row; null skips it. */
-  softmaxCe?: [number, number] | null;
-  /** Measured training steps per model; 0 skips a model. */
-  mlpSteps: number;
-  lenetSteps: number;
-  cnnSteps?: number;
-  /** Batch sizes of the training benchmarks (defaults 128 for the MLP, 64 for LeNet-5, 32 for the CNN). */
-  mlpBatch?: number;
-  lenetBatch?: number;
-  cnnBatch?: number;
-  /** Inference latency rows: [model, batch size] pairs (default none). */
-  inference?: [ModelKind, number][];
-  minMs: number;
-  /** Tessera contenders and their TF.js peers (default: `PAIRINGS`, webgpu where an adapter exists). */
-  pairings?: Pairing[];
-  /** Only these Tessera backends (and their peers). */
-  backends?: BackendName[];
-  /**
-   * Factor on the training steps and timing windows of the webgpu pairing (default 1). SwiftShader
-   * runs WebGPU on the CPU, a few hundred times slower than a GPU.
-   */
-  webgpuScale?: number;
-  /** Warm-up steps and measured rounds of the training benchmarks (defaults 3 and 2). */
-  warmup?: number;
-  rounds?: number;
-  /** The size and thread sweep; null or absent skips it. */
-  sweep?: Omit<SweepOptions, 'others' | 'peers'> | null;
-  log?: (s: string) => void;
+export type { BenchOptions } from './rows.js';
+
+/** The page a browser run ran in (`pnpm bench --browser`). */
+export interface BrowserInfo {
+  /** e.g. 'Chromium 156.0.8078.114' (headless). */
+  version: string;
+  userAgent: string;
+  /** Whether the page was cross-origin isolated (SharedArrayBuffer, so threads). */
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  /** The command-line flags Chromium ran with. */
+  flags: string[];
 }
 
-export interface BenchReport {
+export interface BenchReport extends RowsResult {
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string };
   /** 1, 5 and 15 minute load averages at the start and the end of the run. */
   loadAverage: { start: number[]; end: number[] };
   /** Seconds the whole run took. */
   seconds: number;
-  /** How TF.js's wasm backend ran, when a pairing used it. */
-  tfjsWasm?: TfjsWasmConfig;
-  /** The WebGPU adapter both frameworks used, or why the webgpu pairing was left out. */
-  webgpu?: WebGPUSetup;
-  /** Tessera's wasm backend: SIMD is always on (its build requires it); threads need shared memory; the thread count is in each row's label. */
-  tesseraWasm: { simd: boolean; sharedMemory: boolean };
-  rows: Row[];
-  sweep?: SweepResult;
+  /** Browser runs: the page. */
+  browser?: BrowserInfo;
+  /**
+   * Tessera against itself (browser runs): wasm on 2 threads against 1, the relaxed-SIMD build
+   * against the plain one; `peerName` names the baseline.
+   */
+  selfRows?: Row[];
+}
+
+/** The machine and its load at this moment (Node: the driver's machine in browser mode too). */
+export function machine(): BenchReport['machine'] {
+  const c = cpus();
+  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+}
+
+/** The MNIST batches every training and inference row draws from: the first 8,192 training images. */
+export async function benchMnist(): Promise<{ images: Uint8Array; labels: Uint8Array }> {
+  const mnist = await loadMnist({ limit: { train: 8192, test: 1 } });
+  return { images: mnist.train.images, labels: mnist.train.labels };
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
-  const log = o.log ?? console.log;
   const t0 = performance.now();
   const start = loadavg();
-  const rows: Row[] = [];
-  const add = (r: Row[]): void => {
-    rows.push(...r);
-    formatTable(r).split('\n').slice(2).forEach((l) => log(l));
-  };
-  let pairings = (o.pairings ?? PAIRINGS).filter((p) => !o.backends || o.backends.includes(p.tessera.backend));
-  let webgpu: WebGPUSetup | undefined;
-  if (pairings.some((p) => p.tessera.backend === 'webgpu' || p.peer === 'webgpu')) {
-    webgpu = await setupWebGPU();
-    if (webgpu.ok) {
-      log(`WebGPU adapter: ${webgpu.adapter} (TF.js sees: ${webgpu.tfjsAdapter})${webgpu.swiftShader ? ` — SwiftShader from ${webgpu.swiftShader}, no Vulkan driver installed` : ''}`);
-    } else {
-      log(`WebGPU pairing left out: ${webgpu.detail}`);
-      pairings = pairings.filter((p) => p.tessera.backend !== 'webgpu' && p.peer !== 'webgpu');
-    }
-  }
-  let tfjsWasm: TfjsWasmConfig | undefined;
-  if (pairings.some((p) => p.peer === 'wasm')) {
-    await useTfjs('wasm');
-    tfjsWasm = await tfjsWasmConfig();
-  }
-  const needData = o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
-  const mnist = needData ? await loadMnist({ limit: { train: 8192, test: 1 } }) : null;
-  const data: TrainingData | null = mnist && { images: imagesToFloat32(mnist.train.images), labels: Int32Array.from(mnist.train.labels), n: mnist.train.labels.length };
-  const peerResults = new Map<string, PeerTraining>();
-  for (const p of pairings) {
-    log(`-- Tessera ${tesseraLabel(p.tessera)} against ${peerLabel(p.peer)}`);
-    const scale = p.tessera.backend === 'webgpu' ? (o.webgpuScale ?? 1) : 1;
-    const steps = (n: number | undefined): number => (n && n > 0 ? Math.max(2, Math.round(n * scale)) : 0);
-    const op = { minMs: o.minMs * scale, rounds: o.rounds };
-    for (const n of o.matmulSizes) add([await matmulBench(n, p, op)]);
-    if (o.convBatch) for (const s of convShapes(o.convBatch)) add(await convBench(s, p, op));
-    if (o.bandwidthSize) add(await bandwidthBench(o.bandwidthSize, p, op));
-    if (o.softmaxCe) add([await softmaxCeBench(o.softmaxCe[0], o.softmaxCe[1], p, op)]);
-    const training = { warmup: o.warmup, rounds: o.rounds, peerResults };
-    if (data) {
-      if (o.mlpSteps > 0) add(await trainingBench('mlp', data, o.mlpBatch ?? 128, steps(o.mlpSteps), p, training));
-      if (o.lenetSteps > 0) add(await trainingBench('lenet5', data, o.lenetBatch ?? 64, steps(o.lenetSteps), p, training));
-      if (o.cnnSteps) add(await trainingBench('cnn', data, o.cnnBatch ?? 32, steps(o.cnnSteps), p, training));
-      for (const [kind, b] of o.inference ?? []) add([await inferenceBench(kind, data, b, p, op)]);
-    }
-  }
-  let sweep: SweepResult | undefined;
-  if (o.sweep) {
-    log('-- sweep: sizes and threads');
-    const others = pairings.map((p) => p.tessera).filter((c, i, all) => c.backend !== 'wasm' && all.findIndex((d) => d.backend === c.backend) === i);
-    const peers = [...new Set(pairings.map((p) => p.peer))];
-    sweep = await runSweep({ ...o.sweep, others, peers }, data, log);
-  }
-  const c = cpus();
+  const result = await runRows(o, async () => {
+    const { images, labels } = await benchMnist();
+    return trainingData(images, labels);
+  });
   return {
     date: new Date().toISOString(),
-    machine: { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: machine(),
     loadAverage: { start, end: loadavg() },
     seconds: (performance.now() - t0) / 1000,
-    ...(tfjsWasm ? { tfjsWasm } : {}),
-    ...(webgpu ? { webgpu } : {}),
-    tesseraWasm: { simd: true, sharedMemory: canShareMemory() },
-    rows,
-    ...(sweep ? { sweep } : {}),
+    ...result,
   };
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { grads, valueAndGrad } from '@tessera/autograd';
 import { Random, add, conv2d, matmul, mean, slice, softmaxCrossEntropy, sum, tensor, tidy, type Tensor } from '@tessera/core';
-import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing } from './contenders.js';
+import { setThreads } from '@tessera/backend-wasm';
+import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing, type TesseraContender } from './contenders.js';
 import { duel, rangeOf, relativeDifference, row, timeIt, type Row } from './harness.js';
 
 /** Largest relative difference allowed between Tessera's and TF.js's results before timing. */
@@ -52,6 +53,16 @@ function disposeTwins(ts: Twin[]): void {
   }
 }
 
+/** A row's two sides: the Tessera contender and what it is measured against. */
+interface Labels {
+  contender: string;
+  peerName: string;
+}
+
+function sides(p: Pairing): Labels {
+  return { contender: tesseraLabel(p.tessera), peerName: peerLabel(p.peer) };
+}
+
 /**
  * The common shape of an op benchmark: both sides compute (and read back) their result once, the
  * results must agree within `AGREE`, then both are timed in alternating rounds. `work` turns ms per
@@ -60,7 +71,7 @@ function disposeTwins(ts: Twin[]): void {
 async function compareOp(
   name: string,
   unit: string,
-  pairing: Pairing,
+  { contender, peerName }: Labels,
   ours: () => Promise<ArrayLike<number>[]>,
   theirs: () => Promise<ArrayLike<number>[]>,
   toUnit: (ms: number) => number,
@@ -68,19 +79,18 @@ async function compareOp(
   tolerance = AGREE,
   scale = 0,
 ): Promise<Row> {
-  const contender = tesseraLabel(pairing.tessera);
   let a: ArrayLike<number>[];
   try {
     a = await theirs();
   } catch (e) {
     if (!isUnsupported(e)) throw e;
     const alone = await timeIt(ours, { minMs: o.minMs / 2, minRepeats: 3 });
-    return { benchmark: name, unit, contender, tessera: toUnit(alone.median), range: { tessera: rangeOf(alone, toUnit), peer: null }, peerName: peerLabel(pairing.peer), peer: null, ratio: null, note: `not supported by ${peerLabel(pairing.peer)}`, detail: String((e as Error)?.message ?? e) };
+    return { benchmark: name, unit, contender, tessera: toUnit(alone.median), range: { tessera: rangeOf(alone, toUnit), peer: null }, peerName, peer: null, ratio: null, note: `not supported by ${peerName}`, detail: String((e as Error)?.message ?? e) };
   }
   const diff = relativeDifference(joined(await ours()), joined(a), scale);
-  if (!(diff <= tolerance)) throw new Error(`${name}: results differ between Tessera ${contender} and ${peerLabel(pairing.peer)} (relative ${diff})`);
+  if (!(diff <= tolerance)) throw new Error(`${name}: results differ between Tessera ${contender} and ${peerName} (relative ${diff})`);
   const t = await duel(ours, theirs, { minMs: o.minMs, minRepeats: 3, rounds: o.rounds ?? 2 });
-  return row(name, unit, contender, toUnit(t.ours.median), peerLabel(pairing.peer), toUnit(t.theirs.median), {
+  return row(name, unit, contender, toUnit(t.ours.median), peerName, toUnit(t.theirs.median), {
     range: { tessera: rangeOf(t.ours, toUnit), peer: rangeOf(t.theirs, toUnit) },
   });
 }
@@ -93,13 +103,40 @@ export async function matmulBench(n: number, pairing: Pairing, o: OpOptions): Pr
   const [a, b] = ts as [Twin, Twin];
   try {
     return await compareOp(
-      `matmul ${n}³`, 'GFLOP/s', pairing,
+      `matmul ${n}³`, 'GFLOP/s', sides(pairing),
       async () => [await readDisposing(matmul(a.ours, b.ours))],
       async () => [await readDisposing(tf.matMul(a.theirs, b.theirs))],
       (ms) => (2 * n ** 3) / (ms * 1e6), o,
     );
   } finally {
     disposeTwins(ts);
+  }
+}
+
+/**
+ * Tessera against itself: n×n×n matmul on Tessera wasm with `threads` threads against 1 thread,
+ * on the same tensors (results checked equal, then timed in alternating rounds): GFLOP/s of both.
+ */
+export async function matmulThreadsBench(n: number, threads: number, o: OpOptions): Promise<Row> {
+  const many: TesseraContender = { backend: 'wasm', threads };
+  const one: TesseraContender = { backend: 'wasm', threads: 1 };
+  await useTessera(one);
+  const [a, b] = [tensor(randomArray(n * n, 1), [n, n]), tensor(randomArray(n * n, 2), [n, n])];
+  await useTessera(many);
+  // Switching the thread count between rounds; within a round setThreads is a no-op.
+  const on = (c: TesseraContender) => async (): Promise<ArrayLike<number>[]> => {
+    await setThreads(c.threads);
+    return [await readDisposing(matmul(a, b))];
+  };
+  try {
+    return await compareOp(
+      `matmul ${n}³, ${threads} threads against 1`, 'GFLOP/s', { contender: tesseraLabel(many), peerName: `Tessera ${tesseraLabel(one)}` },
+      on(many), on(one), (ms) => (2 * n ** 3) / (ms * 1e6), o,
+    );
+  } finally {
+    await setThreads(1);
+    a.dispose();
+    b.dispose();
   }
 }
 
@@ -154,7 +191,7 @@ export async function convBench(s: ConvShape, pairing: Pairing, o: OpOptions): P
   const dims = `${s.x.join('×')} * ${s.filter.join('×')}`;
   try {
     const forward = await compareOp(
-      `conv2d forward, ${s.name} (${dims})`, 'GFLOP/s', pairing,
+      `conv2d forward, ${s.name} (${dims})`, 'GFLOP/s', sides(pairing),
       async () => [await readDisposing(conv2d(x.ours, f.ours, 1, s.padding))],
       async () => [await readDisposing(tf.conv2d(x.theirs as tf.Tensor4D, f.theirs as tf.Tensor4D, 1, s.padding))],
       (ms) => flops / (ms * 1e6), o,
@@ -162,7 +199,7 @@ export async function convBench(s: ConvShape, pairing: Pairing, o: OpOptions): P
     const oursGrad = grads((a, b) => conv2d(a, b, 1, s.padding));
     const theirsGrad = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, s.padding));
     const backward = await compareOp(
-      `conv2d backward (input + filter), ${s.name}`, 'GFLOP/s', pairing,
+      `conv2d backward (input + filter), ${s.name}`, 'GFLOP/s', sides(pairing),
       async () => {
         const [dx, df] = oursGrad([x.ours, f.ours], dy.ours) as [Tensor, Tensor];
         return [await readDisposing(dx), await readDisposing(df)];
@@ -197,7 +234,7 @@ export async function bandwidthBench(n: number, pairing: Pairing, o: OpOptions, 
     const diff = relativeDifference(await readDisposing(sumCheck), await readDisposing(sumTheirs));
     if (!(diff <= AGREE)) throw new Error(`add ${size}: results differ (relative ${diff})`);
     const addRow = await compareOp(
-      `add, ${chain} in a row, ${size} float32`, 'GB/s', pairing,
+      `add, ${chain} in a row, ${size} float32`, 'GB/s', sides(pairing),
       async () => [await readDisposing(tidy(() => {
         let y = a.ours;
         for (let i = 0; i < chain; i++) y = add(y, b.ours);
@@ -215,7 +252,7 @@ export async function bandwidthBench(n: number, pairing: Pairing, o: OpOptions, 
     let absSum = 0;
     for (const v of await a.ours.data()) absSum += Math.abs(v);
     const sumRow = await compareOp(
-      `sum to a scalar, ${size} float32`, 'GB/s', pairing,
+      `sum to a scalar, ${size} float32`, 'GB/s', sides(pairing),
       async () => [await readDisposing(sum(a.ours))],
       async () => [await readDisposing(tf.sum(a.theirs))],
       (ms) => (4 * n) / (ms * 1e6), o, 1e-5, absSum,
@@ -239,7 +276,7 @@ export async function softmaxCeBench(rows: number, classes: number, pairing: Pai
   const theirs = tf.valueAndGrad((l: tf.Tensor) => tf.losses.softmaxCrossEntropy(y.theirs, l));
   try {
     return await compareOp(
-      `softmax cross-entropy + gradient, ${rows}×${classes}`, 'ms', pairing,
+      `softmax cross-entropy + gradient, ${rows}×${classes}`, 'ms', sides(pairing),
       async () => {
         const { value, grad } = ours(logits.ours);
         return [await readDisposing(value), await readDisposing(grad)];

@@ -3,71 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatTable, logTicks, timeIt, parseArgs, ratioChart, ratioOf, relativeDifference, runBench, writeOutputs, type BenchReport } from '../src/index.js';
+import { expectedRows, expectSpreadsAndRatios, rowSummary, TINY } from './rows.js';
 
 describe('benchmark runner', () => {
   let report: BenchReport;
 
   it('runs every suite for every pairing on tiny sizes and reports ratios', async () => {
-    report = await runBench({
-      matmulSizes: [16], convBatch: 2, bandwidthSize: 4096, softmaxCe: [8, 10],
-      mlpSteps: 1, lenetSteps: 1, cnnSteps: 1, mlpBatch: 16, lenetBatch: 4, cnnBatch: 2,
-      inference: [['mlp', 1], ['mlp', 3], ['lenet5', 1], ['lenet5', 3]],
-      minMs: 1, warmup: 1, rounds: 1, webgpuScale: 1,
-      sweep: { sizes: [8, 16], threads: [1, 2], minMs: 1, mlpSteps: 1 },
-      log: () => {},
-    });
+    report = await runBench(TINY);
     expect(report.webgpu?.ok, `webgpu setup: ${report.webgpu?.detail}`).toBe(true);
-    const summary = report.rows.map((r) => `${r.benchmark} | ${r.contender} | ${r.peerName}${r.peer === null ? ' n/a' : ''}`);
-    const training = (model: string, batch: number, tessera: string, peers: string[]): string[] => [
-      ...peers.map((p) => `${model} training (batch ${batch}) | ${tessera} | ${p}`),
-      `peak tensor memory, ${model} training (batch ${batch}) step | ${tessera} | ${peers[peers.length - 1]!.replace(' n/a', '')}`,
-    ];
-    // TF.js's wasm backend has no conv2d filter gradient: those rows say n/a, and its CNNs train on TF.js cpu instead.
-    const pairing = (tessera: string, peer: string): string[] => {
-      const convBack = peer === 'tfjs wasm' ? 'tfjs wasm n/a' : peer;
-      const cnnPeers = peer === 'tfjs wasm' ? ['tfjs wasm n/a', 'tfjs cpu'] : [peer];
-      return [
-        `matmul 16³ | ${tessera} | ${peer}`,
-        `conv2d forward, LeNet-5 conv2 6→16 (2×13×13×6 * 3×3×6×16) | ${tessera} | ${peer}`,
-        `conv2d backward (input + filter), LeNet-5 conv2 6→16 | ${tessera} | ${convBack}`,
-        `conv2d forward, CNN conv2 32→64 (2×14×14×32 * 3×3×32×64) | ${tessera} | ${peer}`,
-        `conv2d backward (input + filter), CNN conv2 32→64 | ${tessera} | ${convBack}`,
-        `add, 8 in a row, 4k float32 | ${tessera} | ${peer}`,
-        `sum to a scalar, 4k float32 | ${tessera} | ${peer}`,
-        `softmax cross-entropy + gradient, 8×10 | ${tessera} | ${peer}`,
-        ...training('MLP 784-128-10', 16, tessera, [peer]),
-        ...training('LeNet-5', 4, tessera, cnnPeers),
-        ...training('CNN 32/64', 2, tessera, cnnPeers),
-        `MLP 784-128-10 inference, batch 1 | ${tessera} | ${peer}`,
-        `MLP 784-128-10 inference, batch 3 | ${tessera} | ${peer}`,
-        `LeNet-5 inference, batch 1 | ${tessera} | ${peer}`,
-        `LeNet-5 inference, batch 3 | ${tessera} | ${peer}`,
-      ];
-    };
-    expect(summary).toEqual([
-      ...pairing('cpu', 'tfjs cpu'),
-      ...pairing('wasm 1T', 'tfjs wasm'),
-      ...pairing('wasm 2T', 'tfjs wasm'),
-      ...pairing('webgpu', 'tfjs webgpu'),
-    ]);
+    expect(rowSummary(report.rows)).toEqual(expectedRows(['cpu', 'wasm 1T', 'wasm 2T', 'webgpu']));
     // Every timed number comes with the spread behind it (min–max of repeats or rounds), which
     // holds it; peak memory is counted once, exactly.
-    const within = (v: number, [lo, hi]: [number, number]): boolean => lo <= v * (1 + 1e-9) && v <= hi * (1 + 1e-9);
-    for (const r of report.rows.filter((x) => Number.isFinite(x.tessera) && x.unit !== 'MB')) {
-      expect(r.range, r.benchmark).toBeDefined();
-      expect(within(r.tessera, r.range!.tessera), `${r.benchmark}: ${r.tessera} in ${r.range!.tessera}`).toBe(true);
-      if (r.peer !== null && r.range!.peer) expect(within(r.peer, r.range!.peer), `${r.benchmark}: peer ${r.peer} in ${r.range!.peer}`).toBe(true);
-    }
-    for (const r of report.rows) {
-      if (r.peer === null) {
-        expect(r.ratio).toBeNull();
-        if (!r.benchmark.includes('training')) expect(r.tessera).toBeGreaterThan(0);
-      } else {
-        expect(r.tessera).toBeGreaterThan(0);
-        expect(r.peer).toBeGreaterThan(0);
-        expect(r.ratio).toBeCloseTo(ratioOf(r.unit, r.tessera, r.peer), 10);
-      }
-    }
+    expectSpreadsAndRatios(report.rows);
     // The wasm pairings' CNN rows reuse TF.js cpu's numbers from the cpu pairing of the same run.
     const fallbacks = report.rows.filter((r) => r.contender.startsWith('wasm') && r.peerName === 'tfjs cpu');
     expect(fallbacks).toHaveLength(8);
@@ -145,8 +92,10 @@ describe('benchmark runner', () => {
   });
 
   it('parses its flags and rejects unknown ones', () => {
-    expect(parseArgs(['--full', '--backends', 'cpu,wasm', '--out', 'x'])).toEqual({ full: true, out: 'x', backends: ['cpu', 'wasm'], sweep: true });
-    expect(parseArgs(['--', '--no-sweep'])).toMatchObject({ full: false, sweep: false });
+    expect(parseArgs(['--full', '--backends', 'cpu,wasm', '--out', 'x'])).toEqual({ full: true, browser: false, out: 'x', backends: ['cpu', 'wasm'], sweep: true });
+    expect(parseArgs(['--', '--no-sweep'])).toMatchObject({ full: false, sweep: false, out: 'out/bench' });
+    expect(parseArgs(['--browser', '--full'])).toMatchObject({ full: true, browser: true, out: 'out/bench-browser' });
+    expect(parseArgs(['--browser', '--out', 'y'])).toMatchObject({ browser: true, out: 'y' });
     expect(() => parseArgs(['--backends', 'cuda'])).toThrow('unknown backend(s) cuda');
     expect(() => parseArgs(['--fast'])).toThrow("unknown flag '--fast'");
     expect(() => parseArgs(['--out'])).toThrow('--out needs a value');

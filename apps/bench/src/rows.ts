@@ -1,0 +1,137 @@
+import { ENGINE } from '@tessera/core';
+import { canShareMemory, type WasmBackend } from '@tessera/backend-wasm';
+import { PAIRINGS, peerLabel, setupWebGPU, tesseraLabel, tfjsWasmConfig, useTfjs, wasmThreadCounts, type BackendName, type Pairing, type TfjsWasmConfig, type WebGPUSetup } from './contenders.js';
+import { formatTable, type Row } from './harness.js';
+import { inferenceBench, trainingBench, type ModelKind, type PeerTraining, type TrainingData } from './models.js';
+import { bandwidthBench, convBench, convShapes, matmulBench, softmaxCeBench } from './suites.js';
+import { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
+
+// Browser-clean: the rows of a run, the same in Node (run.ts) and in the page of `pnpm bench
+// --browser` (src/browser/page.ts); each side brings its own data and platform.
+
+export interface BenchOptions {
+  matmulSizes: number[];
+  /** Batch of the conv2d forward/backward rows; 0 skips them. */
+  convBatch?: number;
+  /** Elements of the bandwidth rows (add, sum); 0 skips them. */
+  bandwidthSize?: number;
+  /** [rows, classes] of the softmax cross-entropy row; null skips it. */
+  softmaxCe?: [number, number] | null;
+  /** Measured training steps per model; 0 skips a model. */
+  mlpSteps: number;
+  lenetSteps: number;
+  cnnSteps?: number;
+  /** Batch sizes of the training benchmarks (defaults 128 for the MLP, 64 for LeNet-5, 32 for the CNN). */
+  mlpBatch?: number;
+  lenetBatch?: number;
+  cnnBatch?: number;
+  /** Inference latency rows: [model, batch size] pairs (default none). */
+  inference?: [ModelKind, number][];
+  minMs: number;
+  /** Tessera contenders and their TF.js peers (default: `PAIRINGS`, webgpu where an adapter exists). */
+  pairings?: Pairing[];
+  /** Only these Tessera backends (and their peers). */
+  backends?: BackendName[];
+  /**
+   * Factor on the training steps and timing windows of the webgpu pairing (default 1). SwiftShader
+   * runs WebGPU on the CPU, a few hundred times slower than a GPU.
+   */
+  webgpuScale?: number;
+  /** Warm-up steps and measured rounds of the training benchmarks (defaults 3 and 2). */
+  warmup?: number;
+  rounds?: number;
+  /** The size and thread sweep; null or absent skips it. */
+  sweep?: Omit<SweepOptions, 'others' | 'peers'> | null;
+  log?: (s: string) => void;
+}
+
+/** Tessera's wasm backend as it ran: SIMD is always on (its build requires it); threads need shared memory. */
+export interface TesseraWasmInfo {
+  simd: boolean;
+  sharedMemory: boolean;
+  /** The kernels build that ran: 'relaxed' (relaxed-SIMD fused multiply-add) or 'plain' (f32x4 SIMD). */
+  build?: string;
+  /** The thread counts the backend was seen running rows on (checked after each setThreads). */
+  threads?: number[];
+}
+
+/** What a run measured, wherever it ran. */
+export interface RowsResult {
+  /** How TF.js's wasm backend ran, when a pairing used it. */
+  tfjsWasm?: TfjsWasmConfig;
+  /** The WebGPU adapter both frameworks used, or why the webgpu pairing was left out. */
+  webgpu?: WebGPUSetup;
+  tesseraWasm: TesseraWasmInfo;
+  rows: Row[];
+  sweep?: SweepResult;
+}
+
+/** Whether a run with these options needs the MNIST batches. */
+export function needsData(o: BenchOptions): boolean {
+  return o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
+}
+
+/** Tessera's wasm backend as it ran (or would run: the build is known once it was created). */
+export function tesseraWasmInfo(): TesseraWasmInfo {
+  const build = (ENGINE.findBackend('wasm') as WasmBackend | undefined)?.build;
+  return { simd: true, sharedMemory: canShareMemory(), ...(build ? { build } : {}), threads: wasmThreadCounts() };
+}
+
+/** Every pairing's rows in turn, then the sweep. `loadData` is called once, if a row needs the MNIST batches. */
+export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingData>): Promise<RowsResult> {
+  const log = o.log ?? console.log;
+  const rows: Row[] = [];
+  const add = (r: Row[]): void => {
+    rows.push(...r);
+    formatTable(r).split('\n').slice(2).forEach((l) => log(l));
+  };
+  let pairings = (o.pairings ?? PAIRINGS).filter((p) => !o.backends || o.backends.includes(p.tessera.backend));
+  let webgpu: WebGPUSetup | undefined;
+  if (pairings.some((p) => p.tessera.backend === 'webgpu' || p.peer === 'webgpu')) {
+    webgpu = await setupWebGPU();
+    if (webgpu.ok) {
+      log(`WebGPU adapter: ${webgpu.adapter} (TF.js sees: ${webgpu.tfjsAdapter})${webgpu.swiftShader ? ` — SwiftShader from ${webgpu.swiftShader}, no Vulkan driver installed` : ''}`);
+    } else {
+      log(`WebGPU pairing left out: ${webgpu.detail}`);
+      pairings = pairings.filter((p) => p.tessera.backend !== 'webgpu' && p.peer !== 'webgpu');
+    }
+  }
+  let tfjsWasm: TfjsWasmConfig | undefined;
+  if (pairings.some((p) => p.peer === 'wasm')) {
+    await useTfjs('wasm');
+    tfjsWasm = await tfjsWasmConfig();
+  }
+  const data = needsData(o) ? await loadData() : null;
+  const peerResults = new Map<string, PeerTraining>();
+  for (const p of pairings) {
+    log(`-- Tessera ${tesseraLabel(p.tessera)} against ${peerLabel(p.peer)}`);
+    const scale = p.tessera.backend === 'webgpu' ? (o.webgpuScale ?? 1) : 1;
+    const steps = (n: number | undefined): number => (n && n > 0 ? Math.max(2, Math.round(n * scale)) : 0);
+    const op = { minMs: o.minMs * scale, rounds: o.rounds };
+    for (const n of o.matmulSizes) add([await matmulBench(n, p, op)]);
+    if (o.convBatch) for (const s of convShapes(o.convBatch)) add(await convBench(s, p, op));
+    if (o.bandwidthSize) add(await bandwidthBench(o.bandwidthSize, p, op));
+    if (o.softmaxCe) add([await softmaxCeBench(o.softmaxCe[0], o.softmaxCe[1], p, op)]);
+    const training = { warmup: o.warmup, rounds: o.rounds, peerResults };
+    if (data) {
+      if (o.mlpSteps > 0) add(await trainingBench('mlp', data, o.mlpBatch ?? 128, steps(o.mlpSteps), p, training));
+      if (o.lenetSteps > 0) add(await trainingBench('lenet5', data, o.lenetBatch ?? 64, steps(o.lenetSteps), p, training));
+      if (o.cnnSteps) add(await trainingBench('cnn', data, o.cnnBatch ?? 32, steps(o.cnnSteps), p, training));
+      for (const [kind, b] of o.inference ?? []) add([await inferenceBench(kind, data, b, p, op)]);
+    }
+  }
+  let sweep: SweepResult | undefined;
+  if (o.sweep) {
+    log('-- sweep: sizes and threads');
+    const others = pairings.map((p) => p.tessera).filter((c, i, all) => c.backend !== 'wasm' && all.findIndex((d) => d.backend === c.backend) === i);
+    const peers = [...new Set(pairings.map((p) => p.peer))];
+    sweep = await runSweep({ ...o.sweep, others, peers }, data, log);
+  }
+  return {
+    ...(tfjsWasm ? { tfjsWasm } : {}),
+    ...(webgpu ? { webgpu } : {}),
+    tesseraWasm: tesseraWasmInfo(),
+    rows,
+    ...(sweep ? { sweep } : {}),
+  };
+}
