@@ -5,6 +5,6 @@ export {
 } from './callbacks.js';
 export { ProgressLogger } from './progress.js';
 export {
-  FORMAT, FORMAT_VERSION, fromArtifacts, loadModel, memoryHandler, registerPathHandler, saveModel, toArtifacts,
+  FORMAT, FORMAT_VERSION, fromArtifacts, loadModel, manifestSha256, memoryHandler, registerPathHandler, saveModel, toArtifacts,
   type IOHandler, type LoadOptions, type ModelArtifacts, type ModelJSON, type PathHandlerFactory, type SaveResult, type WeightEntry,
 } from './io.js';

@@ -4,7 +4,14 @@ import { getOptimizer } from '@tessera/optimizers';
 import { Sequential } from './sequential.js';
 
 export const FORMAT = 'tessera-model';
-export const FORMAT_VERSION = 1;
+/**
+ * 2: model.json carries `manifestSha256` (its own checksum) and the weights file is named by its
+ * content (`weights.<16 hex of its SHA-256>.bin`), so saving over a directory never overwrites the
+ * file the previous model.json points to. Version 1 files (`weights.bin`, no manifest checksum)
+ * still load.
+ */
+export const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 export interface WeightEntry {
   name: string;
@@ -32,6 +39,12 @@ export interface ModelJSON {
   weightsByteLength: number;
   /** SHA-256 of the weights file, hex. */
   weightsSha256: string;
+  /**
+   * SHA-256 (hex) of this manifest without this field, as canonical JSON (keys sorted): a
+   * modified model.json (an offset, a shape, the topology) is caught like a modified weights file.
+   * Absent in format version 1.
+   */
+  manifestSha256?: string;
 }
 
 /** How `loadModel` restores what a saved model was compiled with. */
@@ -110,9 +123,94 @@ function resolveHandler(target: string | IOHandler, op: string): IOHandler {
   return pathHandler(target);
 }
 
-async function sha256(data: ArrayBuffer): Promise<string> {
+async function sha256(data: ArrayBuffer | Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', data);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** JSON with object keys sorted at every level: the same manifest always gives the same bytes. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The checksum of a manifest: SHA-256 of its canonical JSON without `manifestSha256`. */
+export async function manifestSha256(j: ModelJSON): Promise<string> {
+  const { manifestSha256: _, ...rest } = j;
+  return sha256(new TextEncoder().encode(canonicalJson(rest)));
+}
+
+const DTYPES = ['float32', 'int32', 'bool'];
+
+function malformed(what: string, got: unknown): TesseraError {
+  const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 80);
+  return new TesseraError(`loadModel: model.json is malformed: ${what}, got ${shown}`);
+}
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+function checkEntries(list: unknown, field: string): WeightEntry[] {
+  if (!Array.isArray(list)) throw malformed(`'${field}' must be an array of { name, shape, dtype, offset, byteLength }`, list);
+  list.forEach((e: Partial<WeightEntry> | null, i) => {
+    const at = `${field}[${i}]`;
+    if (e === null || typeof e !== 'object') throw malformed(`${at} must be an object`, e);
+    if (typeof e.name !== 'string') throw malformed(`${at}.name must be a string`, e.name);
+    if (!Array.isArray(e.shape) || !e.shape.every(isCount)) throw malformed(`${at}.shape ('${e.name}') must be an array of non-negative integers`, e.shape);
+    if (!DTYPES.includes(e.dtype as string)) throw malformed(`${at}.dtype ('${e.name}') must be one of ${DTYPES.join(', ')}`, e.dtype);
+    if (!isCount(e.offset)) throw malformed(`${at}.offset ('${e.name}') must be a non-negative integer`, e.offset);
+    if (!isCount(e.byteLength)) throw malformed(`${at}.byteLength ('${e.name}') must be a non-negative integer`, e.byteLength);
+    const expected = e.shape.reduce((p, d) => p * d, 1) * bytesOf(e.dtype as DataType);
+    if (e.byteLength !== expected) {
+      throw new TesseraError(`loadModel: ${at} '${e.name}' declares shape [${e.shape}] ${e.dtype}, which is ${expected} bytes, but byteLength ${e.byteLength}`);
+    }
+  });
+  return list as WeightEntry[];
+}
+
+/**
+ * Checks that model.json has the fields loading reads, with the right types, before anything is
+ * built: a clear format error instead of a TypeError deep inside.
+ */
+function checkManifest(j: ModelJSON): void {
+  if (!READABLE_VERSIONS.includes(j.formatVersion)) {
+    throw new TesseraError(`loadModel: format version ${JSON.stringify(j.formatVersion)} is not supported (this version reads ${READABLE_VERSIONS.join(' and ')})`);
+  }
+  const topology = j.modelTopology as { className?: unknown; config?: { layers?: unknown } } | undefined;
+  if (topology === null || typeof topology !== 'object') throw malformed("'modelTopology' must be an object", topology);
+  if (topology.className !== 'Sequential') throw new TesseraError(`loadModel: unknown model class ${JSON.stringify(topology.className)}`);
+  if (topology.config === null || typeof topology.config !== 'object' || !Array.isArray(topology.config.layers)) {
+    throw malformed("'modelTopology.config.layers' must be an array of layer configs", topology.config?.layers);
+  }
+  checkEntries(j.weights, 'weights');
+  checkEntries(j.optimizerWeights, 'optimizerWeights');
+  if (!isCount(j.weightsByteLength)) throw malformed("'weightsByteLength' must be a non-negative integer", j.weightsByteLength);
+  if (typeof j.weightsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(j.weightsSha256)) throw malformed("'weightsSha256' must be 64 hex digits", j.weightsSha256);
+  if (j.randomStates !== undefined && !Array.isArray(j.randomStates)) throw malformed("'randomStates' must be an array", j.randomStates);
+  if (j.trainingConfig !== null && (typeof j.trainingConfig !== 'object' || j.trainingConfig === undefined)) {
+    throw malformed("'trainingConfig' must be an object or null", j.trainingConfig);
+  }
+}
+
+/** The entries must tile the weights file exactly: in order, no overlap, no gap, nothing after the last. */
+function checkTiling(j: ModelJSON): void {
+  const all = [...j.weights.map((e) => ({ e, what: 'weight' })), ...j.optimizerWeights.map((e) => ({ e, what: 'optimizer weight' }))];
+  let end = 0;
+  for (const { e, what } of [...all].sort((a, b) => a.e.offset - b.e.offset)) {
+    if (e.offset !== end) {
+      throw new TesseraError(
+        `loadModel: ${what} '${e.name}' starts at byte ${e.offset} of the weights file, expected ${end}: ` +
+          (e.offset < end ? 'it overlaps the entry before it' : `bytes ${end}..${e.offset} belong to no entry`),
+      );
+    }
+    end += e.byteLength;
+  }
+  if (end !== j.weightsByteLength) {
+    throw new TesseraError(`loadModel: the entries cover ${end} bytes of the weights file, model.json says it has ${j.weightsByteLength}`);
+  }
 }
 
 function bytesOf(dtype: DataType): number {
@@ -159,6 +257,7 @@ export async function toArtifacts(model: Sequential): Promise<ModelArtifacts> {
     weightData.set(c, o);
     o += c.byteLength;
   }
+  const weightsSha256 = await sha256(weightData.buffer);
   const modelJSON: ModelJSON = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
@@ -170,10 +269,11 @@ export async function toArtifacts(model: Sequential): Promise<ModelArtifacts> {
       const state = l.getRandomState();
       return state ? [{ layer, state }] : [];
     }),
-    weightsFile: 'weights.bin',
+    weightsFile: `weights.${weightsSha256.slice(0, 16)}.bin`,
     weightsByteLength: weightData.byteLength,
-    weightsSha256: await sha256(weightData.buffer),
+    weightsSha256,
   };
+  modelJSON.manifestSha256 = await manifestSha256(modelJSON);
   return { modelJSON, weightData: weightData.buffer };
 }
 
@@ -183,14 +283,8 @@ export async function saveModel(model: Sequential, target: string | IOHandler): 
   return handler.save(await toArtifacts(model));
 }
 
-function readEntry(e: WeightEntry, data: ArrayBuffer, what: string): Tensor {
-  const size = e.shape.reduce((p, d) => p * d, 1);
-  if (!['float32', 'int32', 'bool'].includes(e.dtype) || e.byteLength !== size * bytesOf(e.dtype)) {
-    throw new TesseraError(`loadModel: ${what} '${e.name}' declares shape [${e.shape}] ${e.dtype} but ${e.byteLength} bytes`);
-  }
-  if (e.offset < 0 || e.offset + e.byteLength > data.byteLength) {
-    throw new TesseraError(`loadModel: ${what} '${e.name}' lies outside the weights file (bytes ${e.offset}..${e.offset + e.byteLength} of ${data.byteLength})`);
-  }
+/** One entry's values (checkManifest and checkTiling have vouched for its shape, dtype and place). */
+function readEntry(e: WeightEntry, data: ArrayBuffer): Tensor {
   const slice = data.slice(e.offset, e.offset + e.byteLength);
   const values = e.dtype === 'float32' ? new Float32Array(slice) : e.dtype === 'int32' ? new Int32Array(slice) : new Uint8Array(slice);
   return tensor(values, e.shape, e.dtype);
@@ -199,10 +293,19 @@ function readEntry(e: WeightEntry, data: ArrayBuffer, what: string): Tensor {
 /** Checks format, version, length and checksum, then rebuilds the model with its weights and optimizer state. */
 export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}): Promise<Sequential> {
   const j = a.modelJSON;
-  if (!j || j.format !== FORMAT) throw new TesseraError(`loadModel: not a Tessera model (format is ${JSON.stringify(j?.format)}, expected '${FORMAT}')`);
-  if (j.formatVersion !== FORMAT_VERSION) {
-    throw new TesseraError(`loadModel: format version ${j.formatVersion} is not supported (this version reads ${FORMAT_VERSION})`);
+  if (j === null || typeof j !== 'object' || j.format !== FORMAT) {
+    throw new TesseraError(`loadModel: not a Tessera model (format is ${JSON.stringify(j?.format)}, expected '${FORMAT}')`);
   }
+  checkManifest(j);
+  if (j.formatVersion >= 2) {
+    const digest = await manifestSha256(j);
+    if (digest !== j.manifestSha256) {
+      throw new TesseraError(
+        `loadModel: model.json's SHA-256 (${digest.slice(0, 12)}…) does not match the checksum it records (${String(j.manifestSha256).slice(0, 12)}…): the manifest was modified or damaged`,
+      );
+    }
+  }
+  checkTiling(j);
   if (a.weightData.byteLength !== j.weightsByteLength) {
     throw new TesseraError(
       `loadModel: the weights file has ${a.weightData.byteLength} bytes, model.json expects ${j.weightsByteLength} (truncated or from another save)`,
@@ -212,14 +315,13 @@ export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}
   if (digest !== j.weightsSha256) {
     throw new TesseraError(`loadModel: the weights file's SHA-256 (${digest.slice(0, 12)}…) does not match model.json (${String(j.weightsSha256).slice(0, 12)}…): the file is corrupted or was modified`);
   }
-  if (j.modelTopology?.className !== 'Sequential') throw new TesseraError(`loadModel: unknown model class '${j.modelTopology?.className}'`);
   const model = Sequential.fromConfig(j.modelTopology.config);
   const vars = model.weights;
   if (vars.length !== j.weights.length) {
     model.dispose();
     throw new TesseraError(`loadModel: the topology has ${vars.length} weights, the file has ${j.weights.length}`);
   }
-  const values = j.weights.map((e) => readEntry(e, a.weightData, 'weight'));
+  const values = j.weights.map((e) => readEntry(e, a.weightData));
   try {
     model.setWeights(values);
     for (const { layer, state } of j.randomStates ?? []) {
@@ -256,13 +358,22 @@ export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}
       throw e;
     }
     if (j.optimizerWeights.length > 0) {
-      const state = j.optimizerWeights.map((e) => {
+      const names = j.optimizerWeights.map((e) => {
         const m = /^#(\d+)\/(.*)$/.exec(e.name);
-        const name = m ? `${vars[Number(m[1])]!.name}/${m[2]}` : e.name;
-        return { name, tensor: readEntry(e, a.weightData, 'optimizer weight') };
+        if (!m) return e.name;
+        const owner = vars[Number(m[1])];
+        if (!owner) {
+          model.dispose();
+          throw new TesseraError(`loadModel: optimizer weight '${e.name}' belongs to model weight #${m[1]}, but the model has ${vars.length} weights (#0..#${vars.length - 1})`);
+        }
+        return `${owner.name}/${m[2]}`;
       });
+      const state = j.optimizerWeights.map((e, i) => ({ name: names[i]!, tensor: readEntry(e, a.weightData) }));
       try {
         await model.optimizer.setWeights(state);
+      } catch (e) {
+        model.dispose();
+        throw e;
       } finally {
         state.forEach((s) => s.tensor.dispose());
       }

@@ -575,8 +575,14 @@ export class Sequential {
 
   static fromConfig(config: ReturnType<Sequential['getConfig']>): Sequential {
     const m = new Sequential({ name: config.name });
-    for (const l of config.layers) m.add(deserializeLayer(l));
-    if (config.inputShape && !m.built) m.build(config.inputShape);
+    try {
+      for (const l of config.layers) m.add(deserializeLayer(l));
+      if (config.inputShape && !m.built) m.build(config.inputShape);
+    } catch (e) {
+      // The layers built before the one that failed hold weights: free them.
+      m.dispose();
+      throw e;
+    }
     return m;
   }
 

@@ -6,7 +6,7 @@ import { memory, setSeed, type Tensor } from '@tessera/core';
 import { Dense, Dropout, binaryCrossentropy, metrics } from '@tessera/layers';
 import { adam } from '@tessera/optimizers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel, memoryHandler, sequential, toArtifacts, type Sequential } from '../src/node.js';
+import { loadModel, manifestSha256, memoryHandler, sequential, toArtifacts, type ModelJSON, type Sequential } from '../src/node.js';
 import { twoSpirals } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-save-'));
@@ -22,6 +22,11 @@ function makeModel(): Sequential {
   });
   m.compile({ optimizer: adam(0.01), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   return m;
+}
+
+/** A manifest edited on purpose, with its checksum updated so that loading reaches the later checks. */
+async function resealed(j: ModelJSON): Promise<ModelJSON> {
+  return { ...j, manifestSha256: await manifestSha256(j) };
 }
 
 async function same(a: Tensor, b: Tensor): Promise<boolean> {
@@ -93,12 +98,12 @@ describe('save and load', () => {
     const second = await c.fit(x, y, { epochs: 6, initialEpoch: 3, batchSize: 16, verbose: 0, seed: 5 });
     expect([...first.history['loss']!, ...second.history['loss']!]).toEqual(full.history['loss']);
 
-    // A file without the field (written before it existed) still loads; a bad state is named.
-    const { randomStates: _, ...older } = json;
-    (await loadModel({ modelJSON: older, weightData: handler.artifacts!.weightData })).dispose();
-    const bad = { ...json, randomStates: [{ layer: 1, state: { words: [0, 0, 0, 0], spare: null } }] };
+    // A version-1 file without the field (written before it existed) still loads; a bad state is named.
+    const { randomStates: _, manifestSha256: __, ...older } = json;
+    (await loadModel({ modelJSON: { ...older, formatVersion: 1 }, weightData: handler.artifacts!.weightData })).dispose();
+    const bad = await resealed({ ...json, randomStates: [{ layer: 1, state: { words: [0, 0, 0, 0], spare: null } }] });
     await expect(loadModel({ modelJSON: bad, weightData: handler.artifacts!.weightData })).rejects.toThrow(/Random.setState: expected \{ words: four 32-bit unsigned integers, not all 0/);
-    const wrongLayer = { ...json, randomStates: [{ layer: 0, state: json.randomStates![0]!.state }] };
+    const wrongLayer = await resealed({ ...json, randomStates: [{ layer: 0, state: json.randomStates![0]!.state }] });
     await expect(loadModel({ modelJSON: wrongLayer, weightData: handler.artifacts!.weightData })).rejects.toThrow(/dense.*setRandomState: this layer has no random generator/);
     [a, c].forEach((m) => m.dispose());
     [x, y].forEach((t) => t.dispose());
@@ -148,22 +153,29 @@ describe('save and load', () => {
     setSeed(13);
     const model = makeModel();
     await model.save(join(dir, 'm2'));
-    const bin = readFileSync(join(dir, 'm2', 'weights.bin'));
     const json = readFileSync(join(dir, 'm2', 'model.json'), 'utf8');
+    const weightsFile = join(dir, 'm2', (JSON.parse(json) as ModelJSON).weightsFile);
+    const bin = readFileSync(weightsFile);
 
-    writeFileSync(join(dir, 'm2', 'weights.bin'), bin.subarray(0, bin.length - 7));
+    writeFileSync(weightsFile, bin.subarray(0, bin.length - 7));
     await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/weights file has \d+ bytes, model.json expects \d+ \(truncated/);
 
     const tampered = Buffer.from(bin);
     tampered[5] = tampered[5]! ^ 0x40;
-    writeFileSync(join(dir, 'm2', 'weights.bin'), tampered);
+    writeFileSync(weightsFile, tampered);
     await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/SHA-256 .* does not match/);
 
-    writeFileSync(join(dir, 'm2', 'weights.bin'), bin);
-    writeFileSync(join(dir, 'm2', 'model.json'), json.replace('"Dropout"', '"Dropoutt"'));
+    writeFileSync(weightsFile, bin);
+    // An edited manifest is caught by its own checksum; one whose checksum was updated too still
+    // names the layer class it does not know.
+    const renamed = JSON.parse(json.replace('"Dropout"', '"Dropoutt"')) as ModelJSON;
+    writeFileSync(join(dir, 'm2', 'model.json'), JSON.stringify(renamed));
+    await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/model.json's SHA-256 .* does not match the checksum it records/);
+    renamed.manifestSha256 = await manifestSha256(renamed);
+    writeFileSync(join(dir, 'm2', 'model.json'), JSON.stringify(renamed));
     await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/Dropoutt/);
 
-    writeFileSync(join(dir, 'm2', 'model.json'), json.replace('"formatVersion": 1', '"formatVersion": 99'));
+    writeFileSync(join(dir, 'm2', 'model.json'), json.replace('"formatVersion": 2', '"formatVersion": 99'));
     await expect(loadModel(join(dir, 'm2'))).rejects.toThrow(/format version 99 is not supported/);
 
     await expect(loadModel(join(dir, 'missing'))).rejects.toThrow(/cannot read/);
