@@ -98,7 +98,7 @@ describe('the manifest is checked as strictly as the weights', () => {
     (topology.config.layers[1] as { className: string }).className = 'Densee';
     await failsCleanly(async () => loadModel({ modelJSON: await resealed({ ...art.modelJSON, modelTopology: topology }), weightData: art.weightData }), /Densee/);
     const wider = JSON.parse(JSON.stringify(art.modelJSON.modelTopology)) as ModelJSON['modelTopology'];
-    (wider.config.layers[0] as { config: { units: number } }).config.units = 7;
+    (wider.config.layers[0] as unknown as { config: { units: number } }).config.units = 7;
     await failsCleanly(async () => loadModel({ modelJSON: await resealed({ ...art.modelJSON, modelTopology: wider }), weightData: art.weightData }), /shape/);
     m.dispose();
   });
