@@ -1,11 +1,10 @@
 // Command-line parsing for the trainer: `train` (default) and `predict`.
 
-export type ModelName = 'mlp' | 'mlp-deep' | 'lenet5' | 'cnn';
-export const MODEL_NAMES: ModelName[] = ['mlp', 'mlp-deep', 'lenet5', 'cnn'];
+import { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName } from '@tessera/zoo';
+
+export { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName };
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKEND_NAMES: BackendName[] = ['cpu', 'wasm', 'webgpu'];
-export const OPTIMIZER_NAMES = ['sgd', 'momentum', 'adam', 'adamw', 'adamax', 'rmsprop', 'adagrad'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export interface TrainOptions {
   command: 'train';

@@ -3,8 +3,8 @@ import { basename } from 'node:path';
 import { tensor, tidy } from '@tessera/core';
 import { loadModel } from '@tessera/models';
 import type { PredictOptions } from './args.js';
-import { decodeImage, toMnistInput } from './image.js';
-import { needsImageInput } from './networks.js';
+import { needsImageInput, toMnistInput } from '@tessera/zoo';
+import { decodeImage } from './image.js';
 import { selectBackend } from './train.js';
 
 export interface Prediction {

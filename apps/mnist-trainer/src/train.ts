@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { getBackend, oneHot, ready, setBackend, setSeed, tensor, tidy, argMax, type Tensor } from '@tessera/core';
 import { batchesFromArrays, imagesToFloat32, type MnistData } from '@tessera/datasets';
 import { loadFashionMnist, loadMnist } from '@tessera/datasets/node';
-import { adagrad, adam, adamax, adamw, rmsprop, schedules, sgd, type LearningRate, type Optimizer } from '@tessera/optimizers';
+import { schedules } from '@tessera/optimizers';
 import type { History } from '@tessera/models';
-import type { BackendName, OptimizerName, TrainOptions } from './args.js';
-import { RECIPES, type InputStats } from './networks.js';
+import { RECIPES, makeOptimizer, type InputStats } from '@tessera/zoo';
+import type { BackendName, TrainOptions } from './args.js';
 import { renderReport } from './report.js';
 
 /** Activates the requested backend, or the fastest available one. */
@@ -32,18 +32,6 @@ export async function selectBackend(name: BackendName | undefined): Promise<stri
   // The fastest available: wasm registers above cpu wherever WebAssembly runs.
   await import('@tessera/backend-wasm');
   return ready();
-}
-
-export function makeOptimizer(name: OptimizerName, lr: LearningRate): Optimizer {
-  switch (name) {
-    case 'sgd': return sgd({ learningRate: lr });
-    case 'momentum': return sgd({ learningRate: lr, momentum: 0.9 });
-    case 'adam': return adam({ learningRate: lr });
-    case 'adamw': return adamw({ learningRate: lr });
-    case 'adamax': return adamax({ learningRate: lr });
-    case 'rmsprop': return rmsprop({ learningRate: lr });
-    case 'adagrad': return adagrad({ learningRate: lr });
-  }
 }
 
 export interface TrainResult {

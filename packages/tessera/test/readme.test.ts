@@ -32,7 +32,7 @@ const all = await examples();
 describe('README examples', () => {
   it('are found in every package', () => {
     const packages = new Set(all.map((e) => e.name.replace(/-\d+$/, '')));
-    for (const pkg of ['core', 'autograd', 'backend-cpu', 'backend-wasm', 'datasets', 'layers', 'optimizers', 'models', 'tessera']) {
+    for (const pkg of ['core', 'autograd', 'backend-cpu', 'backend-wasm', 'datasets', 'layers', 'optimizers', 'models', 'zoo', 'tessera']) {
       expect(packages, pkg).toContain(pkg);
     }
   });
