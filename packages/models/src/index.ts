@@ -8,3 +8,4 @@ export {
   FORMAT, FORMAT_VERSION, fromArtifacts, loadModel, manifestSha256, memoryHandler, registerPathHandler, saveModel, toArtifacts,
   type IOHandler, type LoadOptions, type ModelArtifacts, type ModelJSON, type PathHandlerFactory, type SaveResult, type WeightEntry,
 } from './io.js';
+export { downloadHandler, filesHandler, indexedDBHandler, listIndexedDBModels, type IndexedDBOptions } from './browser-io.js';
