@@ -70,6 +70,8 @@ export class Sequential {
   /** Set to true (e.g. by a callback) to stop `fit` after the current batch's epoch. */
   stopTraining = false;
   private compiled: Compiled | null = null;
+  /** The training call running now ('fit', 'fitDataset', 'trainOnBatch'), if any. */
+  private training: string | null = null;
   private inputShape: (number | null)[] | null = null;
 
   constructor(args: SequentialArgs = {}) {
@@ -291,26 +293,32 @@ export class Sequential {
    */
   private async step(xb: Tensor, yb: Tensor, sw: Tensor | null): Promise<number[]> {
     const c = this.requireCompiled('fit');
-    let stats!: Tensor;
-    const vars = this.trainableWeights;
-    const { value, grads } = variableGrads(() => {
-      const yPred = this.apply(xb, { training: true });
-      let per = c.loss(yb, yPred);
-      if (sw) per = mul(per, sw);
-      let loss = mean(per);
-      for (const l of this.layers) {
-        const r = l.regularizationLoss();
-        if (r) loss = add(loss, r);
+    // Kept outside variableGrads' scope: freed here however the step ends (a throwing backward
+    // pass or optimizer must not leave it behind).
+    let stats: Tensor | null = null;
+    let result: { value: Tensor; grads: Record<string, Tensor> } | null = null;
+    try {
+      result = variableGrads(() => {
+        const yPred = this.apply(xb, { training: true });
+        let per = c.loss(yb, yPred);
+        if (sw) per = mul(per, sw);
+        let loss = mean(per);
+        for (const l of this.layers) {
+          const r = l.regularizationLoss();
+          if (r) loss = add(loss, r);
+        }
+        stats = keep(ENGINE.withoutTapes(() => this.batchStats(loss, yb, yPred)));
+        return loss;
+      }, this.trainableWeights);
+      c.optimizer.applyGradients(result.grads);
+      return Array.from(await (stats as Tensor | null)!.data());
+    } finally {
+      (stats as Tensor | null)?.dispose();
+      if (result) {
+        result.value.dispose();
+        for (const g of Object.values(result.grads)) g.dispose();
       }
-      stats = keep(ENGINE.withoutTapes(() => this.batchStats(loss, yb, yPred)));
-      return loss;
-    }, vars);
-    c.optimizer.applyGradients(grads);
-    value.dispose();
-    for (const g of Object.values(grads)) g.dispose();
-    const values = Array.from(await stats.data());
-    stats.dispose();
-    return values;
+    }
   }
 
   /** [loss, ...statistics of every metric] in one small tensor, so a batch costs one read. */
@@ -354,9 +362,36 @@ export class Sequential {
   async fit(x: Tensor, y: Tensor, args?: FitArgs): Promise<History>;
   async fit(dataset: AsyncIterable<Batch> | Iterable<Batch>, args?: FitDatasetArgs): Promise<History>;
   async fit(x: Tensor | AsyncIterable<Batch> | Iterable<Batch>, yOrArgs?: Tensor | FitDatasetArgs, maybeArgs: FitArgs = {}): Promise<History> {
-    if (!(x instanceof Tensor)) return this.fitDataset(x, (yOrArgs as FitDatasetArgs) ?? {});
-    const y = yOrArgs as Tensor;
-    const args = maybeArgs;
+    if (Array.isArray(x) && x.some((e) => e instanceof Tensor)) {
+      throw new TesseraError(
+        `fit: x is an array of ${x.length} tensors, but a Sequential model takes one input tensor: pass fit(x, y) with one tensor each, ` +
+          'or a dataset of { xs, ys } batches',
+      );
+    }
+    if (!(x instanceof Tensor)) return this.exclusively('fit', () => this.fitBatches(x, (yOrArgs as FitDatasetArgs) ?? {}));
+    return this.exclusively('fit', () => this.fitTensors(x, yOrArgs as Tensor, maybeArgs));
+  }
+
+  /**
+   * Runs a training call alone: a second fit (or trainOnBatch) while one is running would
+   * interleave updates on the same weights, so it is refused (as TF.js does).
+   */
+  private async exclusively<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    if (this.training) {
+      throw new TesseraError(
+        `${op}: model '${this.name}' is already training (a ${this.training}() call has not finished); await it before starting another — ` +
+          'two at once would interleave their updates of the same weights',
+      );
+    }
+    this.training = op;
+    try {
+      return await fn();
+    } finally {
+      this.training = null;
+    }
+  }
+
+  private async fitTensors(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
     this.requireCompiled('fit');
     this.checkXY('fit', x, y);
     const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, initialEpoch = 0 } = args;
@@ -410,10 +445,14 @@ export class Sequential {
             const idx = tensor(order.subarray(start, start + size), [size], 'int32');
             return { xb: gather(xTrain, idx), yb: gather(yTrain, idx), swb: sw ? gather(sw, idx) : null };
           });
-          const values = await this.step(xb, yb, swb);
-          xb.dispose();
-          yb.dispose();
-          swb?.dispose();
+          let values: number[];
+          try {
+            values = await this.step(xb, yb, swb);
+          } finally {
+            xb.dispose();
+            yb.dispose();
+            swb?.dispose();
+          }
           totals = this.accumulate(totals, values, size);
           seen += size;
           const batchLogs: Logs = { batch: b, size, ...this.logsFrom(values.map((v, i) => (i === 0 ? v * size : v)), size) };
@@ -433,6 +472,10 @@ export class Sequential {
 
   /** Trains on a dataset of {xs, ys} batches; each epoch iterates it afresh. */
   async fitDataset(dataset: AsyncIterable<Batch> | Iterable<Batch>, args: FitDatasetArgs = {}): Promise<History> {
+    return this.exclusively('fitDataset', () => this.fitBatches(dataset, args));
+  }
+
+  private async fitBatches(dataset: AsyncIterable<Batch> | Iterable<Batch>, args: FitDatasetArgs): Promise<History> {
     this.requireCompiled('fitDataset');
     const { epochs = 1, verbose = 1, initialEpoch = 0, batchesPerEpoch } = args;
     checkPositiveInt('fitDataset', 'epochs', epochs);
@@ -457,12 +500,18 @@ export class Sequential {
           break;
         }
         const { xs, ys } = checkBatch(next.value);
-        this.checkXY('fitDataset', xs, ys);
-        const size = xs.shape[0]!;
-        await callbacks.batchBegin(b, { batch: b, size });
-        const values = await this.step(xs, ys, null);
-        xs.dispose();
-        ys.dispose();
+        let values: number[];
+        let size: number;
+        // The batch is fit's once yielded: freed however the step ends.
+        try {
+          this.checkXY('fitDataset', xs, ys);
+          size = xs.shape[0]!;
+          await callbacks.batchBegin(b, { batch: b, size });
+          values = await this.step(xs, ys, null);
+        } finally {
+          xs.dispose();
+          ys.dispose();
+        }
         totals = this.accumulate(totals, values, size);
         seen += size;
         await callbacks.batchEnd(b, { batch: b, size, ...this.logsFrom(values.map((v, i) => (i === 0 ? v * size : v)), size) });
@@ -482,10 +531,12 @@ export class Sequential {
 
   /** One optimisation step on one batch; returns the batch's loss and metrics. */
   async trainOnBatch(x: Tensor, y: Tensor): Promise<Logs> {
-    this.checkXY('trainOnBatch', x, y);
-    const values = await this.step(x, y, null);
-    const size = x.shape[0]!;
-    return this.logsFrom(values.map((v, i) => (i === 0 ? v * size : v)), size);
+    return this.exclusively('trainOnBatch', async () => {
+      this.checkXY('trainOnBatch', x, y);
+      const values = await this.step(x, y, null);
+      const size = x.shape[0]!;
+      return this.logsFrom(values.map((v, i) => (i === 0 ? v * size : v)), size);
+    });
   }
 
   // ------------------------------------------------------------------ inference
@@ -499,9 +550,13 @@ export class Sequential {
     let seen = 0;
     for await (const batch of data as AsyncIterable<Batch>) {
       const { xs, ys } = checkBatch(batch);
-      const values = await this.evalBatch(xs, ys);
-      xs.dispose();
-      ys.dispose();
+      let values: number[];
+      try {
+        values = await this.evalBatch(xs, ys);
+      } finally {
+        xs.dispose();
+        ys.dispose();
+      }
       totals = this.accumulate(totals, values, xs.shape[0]!);
       seen += xs.shape[0]!;
     }
@@ -515,9 +570,11 @@ export class Sequential {
       const yPred = this.apply(xb, { training: false });
       return this.batchStats(mean(c.loss(yb, yPred)), yb, yPred);
     });
-    const values = Array.from(await stats.data());
-    stats.dispose();
-    return values;
+    try {
+      return Array.from(await stats.data());
+    } finally {
+      stats.dispose();
+    }
   }
 
   private async evaluateTensors(x: Tensor, y: Tensor, batchSize: number, prefix: string): Promise<Logs> {
@@ -527,9 +584,13 @@ export class Sequential {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const [xb, yb] = tidy(() => [slice(x, [start], [size]), slice(y, [start], [size])]);
-      const values = await this.evalBatch(xb!, yb!);
-      xb!.dispose();
-      yb!.dispose();
+      let values: number[];
+      try {
+        values = await this.evalBatch(xb!, yb!);
+      } finally {
+        xb!.dispose();
+        yb!.dispose();
+      }
       totals = this.accumulate(totals, values, size);
     }
     return this.logsFrom(totals ?? [0], n, prefix);
