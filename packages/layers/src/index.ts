@@ -38,8 +38,8 @@ export {
   type RegularizerIdentifier, type SerializedRegularizer,
 } from './regularizers.js';
 export {
-  EPSILON, binaryCrossentropy, categoricalCrossentropy, getLoss, huber, lossName, losses, meanAbsoluteError, meanSquaredError,
-  sparseCategoricalCrossentropy,
+  EPSILON, binaryCrossentropy, categoricalCrossentropy, findInvalidClassIndex, getLoss, huber, invalidClassIndexError, lossName, losses,
+  meanAbsoluteError, meanSquaredError, sparseCategoricalCrossentropy,
   type CategoricalCrossentropyOptions, type CrossentropyOptions, type LossConfig, type LossFn, type LossIdentifier,
 } from './losses.js';
 export {

@@ -1,6 +1,6 @@
 import {
-  Tensor, TesseraError, abs, add, cast, clipByValue, div, exp, fmtShape, log, log1p, maximum, mean, minimum, mul, neg, oneHot, op,
-  reshape, softmaxCrossEntropy, square, sub, sum,
+  Tensor, TesseraError, abs, add, backendInstance, cast, clipByValue, div, equal, exp, floor, fmtShape, fill, greaterEqual, less,
+  log, log1p, logicalAnd, maximum, mean, minimum, mul, neg, oneHot, op, reshape, softmaxCrossEntropy, square, sub, sum, where,
 } from '@tessera/core';
 import { describeValue, isPlainObject, normalizeName } from './util.js';
 
@@ -132,12 +132,45 @@ export const sparseCategoricalCrossentropy = op(
         `sparseCategoricalCrossentropy: labels ${fmtShape(yTrue.shape)} do not match predictions ${fmtShape(yPred.shape)}: expected ${fmtShape(outer)} or ${fmtShape([...outer, 1])} class indices`,
       );
     }
-    const idx = labels.dtype === 'int32' ? labels : cast(labels, 'int32');
-    if (fromLogits) return perSample(softmaxCrossEntropy(oneHot(idx, classes), yPred));
-    const x = yPred.dtype === 'float32' ? yPred : cast(yPred, 'float32');
-    return perSample(neg(sum(mul(oneHot(idx, classes), logProbabilities(x)), -1)));
+    return checkedClassIndices(labels, classes, (idx) => {
+      if (fromLogits) return perSample(softmaxCrossEntropy(oneHot(idx, classes), yPred));
+      const x = yPred.dtype === 'float32' ? yPred : cast(yPred, 'float32');
+      return perSample(neg(sum(mul(oneHot(idx, classes), logProbabilities(x)), -1)));
+    });
   },
 );
+
+/** The first label that is not a class index (an integer in [0, classes)), or null. */
+export function findInvalidClassIndex(labels: ArrayLike<number>, classes: number): { index: number; value: number } | null {
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v < classes)) return { index: i, value: v };
+  }
+  return null;
+}
+
+/** The error for a label outside [0, classes): the same words wherever it is caught. */
+export function invalidClassIndexError(op: string, bad: { index: number; value: number }, classes: number): TesseraError {
+  const what = Number.isInteger(bad.value) ? 'outside the valid range' : 'not an integer class index in the range';
+  return new TesseraError(`${op}: label ${bad.value} at index ${bad.index} is ${what} [0, ${classes}) of the ${classes} classes`);
+}
+
+/**
+ * Labels must be class indices. Where the backend reads synchronously they are checked now (a
+ * batch of labels is a small read); elsewhere (WebGPU) a bad label's loss is NaN instead of a
+ * silent 0, and `fit`/`evaluate` name the label when they read that NaN.
+ */
+function checkedClassIndices(labels: Tensor, classes: number, perSampleLoss: (idx: Tensor) => Tensor): Tensor {
+  const idx = labels.dtype === 'int32' ? labels : cast(labels, 'int32');
+  if (backendInstance().readSync) {
+    const bad = findInvalidClassIndex(labels.dataSync(), classes);
+    if (bad) throw invalidClassIndexError('sparseCategoricalCrossentropy', bad, classes);
+    return perSampleLoss(idx);
+  }
+  const f = labels.dtype === 'float32' ? labels : cast(labels, 'float32');
+  const valid = logicalAnd(logicalAnd(greaterEqual(f, 0), less(f, classes)), equal(f, floor(f)));
+  return where(valid, perSampleLoss(idx), fill(valid.shape, NaN));
+}
 
 export interface LossConfig {
   name: string;

@@ -1,4 +1,4 @@
-import { tensor, type Tensor } from '@tessera/core';
+import { backendInstance, tensor, type Tensor } from '@tessera/core';
 import { grad } from '@tessera/autograd';
 import { describe, expect, it } from 'vitest';
 import {
@@ -134,6 +134,35 @@ describe('categorical cross-entropy', () => {
     const ext = values(sparseCategoricalCrossentropy(tensor([0, 1], [2], 'int32'), tensor([[100, -100], [100, -100]]), { fromLogits: true }));
     expectClose(ext, [0, 200]);
     expect(() => sparseCategoricalCrossentropy(tensor([1, 2, 0], [3], 'int32'), probs)).toThrow(/labels \[3\] do not match predictions \[2,3\]/);
+  });
+
+  it('sparse labels outside [0, classes) or not integers are an error naming the label, never a loss of 0', () => {
+    const logits3 = tensor(logits.slice(0, 6), [2, 3]);
+    expect(() => sparseCategoricalCrossentropy(tensor([0, 7], [2], 'int32'), logits3, { fromLogits: true })).toThrow(
+      'sparseCategoricalCrossentropy: label 7 at index 1 is outside the valid range [0, 3) of the 3 classes',
+    );
+    expect(() => sparseCategoricalCrossentropy(tensor([-1, 0], [2], 'int32'), logits3)).toThrow(/label -1 at index 0 is outside the valid range \[0, 3\)/);
+    expect(() => sparseCategoricalCrossentropy(tensor([1.5, 0], [2]), logits3)).toThrow(/label 1.5 at index 0 is not an integer class index in the range \[0, 3\)/);
+  });
+
+  it('where the backend cannot read synchronously, a bad label gives NaN for its sample and no gradient', () => {
+    const backend = backendInstance() as { readSync?: unknown };
+    const readSync = backend.readSync;
+    backend.readSync = undefined; // as on WebGPU
+    try {
+      const l = tensor(logits.slice(0, 6), [2, 3]);
+      const lossT = sparseCategoricalCrossentropy(tensor([1, 3], [2], 'int32'), l, { fromLogits: true });
+      const gT = grad((x: Tensor) => sparseCategoricalCrossentropy(tensor([1, 3], [2], 'int32'), x, { fromLogits: true }).sum())(l);
+      backend.readSync = readSync;
+      const loss = values(lossT);
+      expect(Number.isFinite(loss[0]!)).toBe(true);
+      expect(loss[1]).toBeNaN();
+      const g = values(gT);
+      expect(g.every(Number.isFinite)).toBe(true);
+      expect(g.slice(3)).toEqual([0, 0, 0]);
+    } finally {
+      backend.readSync = readSync;
+    }
   });
 });
 

@@ -3,7 +3,9 @@ import {
   type Variable, cast, argMax, squeeze,
 } from '@tessera/core';
 import { variableGrads } from '@tessera/autograd';
-import { Layer, deserializeLayer, getLoss, getMetric, serializeLayer, type LossFn, type LossIdentifier, type Metric } from '@tessera/layers';
+import {
+  Layer, deserializeLayer, findInvalidClassIndex, getLoss, getMetric, invalidClassIndexError, lossName, serializeLayer, type LossFn, type LossIdentifier, type Metric,
+} from '@tessera/layers';
 import { Optimizer, getOptimizer } from '@tessera/optimizers';
 import { CallbackList, History, type Callback, type CallbackHooks, type Logs } from './callbacks.js';
 import { ProgressLogger } from './progress.js';
@@ -297,9 +299,11 @@ export class Sequential {
     // pass or optimizer must not leave it behind).
     let stats: Tensor | null = null;
     let result: { value: Tensor; grads: Record<string, Tensor> } | null = null;
+    let classes = 0;
     try {
       result = variableGrads(() => {
         const yPred = this.apply(xb, { training: true });
+        classes = yPred.shape[yPred.rank - 1] ?? 0;
         let per = c.loss(yb, yPred);
         if (sw) per = mul(per, sw);
         let loss = mean(per);
@@ -311,7 +315,9 @@ export class Sequential {
         return loss;
       }, this.trainableWeights);
       c.optimizer.applyGradients(result.grads);
-      return Array.from(await (stats as Tensor | null)!.data());
+      const values = Array.from(await (stats as Tensor | null)!.data());
+      await this.explainNaNLoss('fit', values, yb, classes);
+      return values;
     } finally {
       (stats as Tensor | null)?.dispose();
       if (result) {
@@ -319,6 +325,16 @@ export class Sequential {
         for (const g of Object.values(result.grads)) g.dispose();
       }
     }
+  }
+
+  /**
+   * A NaN loss from sparse categorical cross-entropy on a backend that cannot check labels while
+   * computing (WebGPU marks a bad label's loss NaN): read the labels and name the bad one.
+   */
+  private async explainNaNLoss(op: string, values: number[], labels: Tensor, classes: number): Promise<void> {
+    if (!Number.isNaN(values[0]) || lossName(this.requireCompiled(op).lossName) !== 'sparseCategoricalCrossentropy') return;
+    const bad = findInvalidClassIndex(await labels.data(), classes);
+    if (bad) throw invalidClassIndexError(op, bad, classes);
   }
 
   /** [loss, ...statistics of every metric] in one small tensor, so a batch costs one read. */
@@ -566,12 +582,16 @@ export class Sequential {
 
   private async evalBatch(xb: Tensor, yb: Tensor): Promise<number[]> {
     const c = this.requireCompiled('evaluate');
+    let classes = 0;
     const stats = tidy(() => {
       const yPred = this.apply(xb, { training: false });
+      classes = yPred.shape[yPred.rank - 1] ?? 0;
       return this.batchStats(mean(c.loss(yb, yPred)), yb, yPred);
     });
     try {
-      return Array.from(await stats.data());
+      const values = Array.from(await stats.data());
+      await this.explainNaNLoss('evaluate', values, yb, classes);
+      return values;
     } finally {
       stats.dispose();
     }

@@ -3,7 +3,7 @@
 // one model never overlap.
 import '@tessera/backend-cpu';
 import { customGrad } from '@tessera/autograd';
-import { clone, memory, setSeed, tensor, type Tensor } from '@tessera/core';
+import { backendInstance, clone, memory, setSeed, tensor, type Tensor } from '@tessera/core';
 import { Dense, Layer, type Metric } from '@tessera/layers';
 import { SGD } from '@tessera/optimizers';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -123,5 +123,44 @@ describe('training calls on one model', () => {
     m.dispose();
     x.dispose();
     y.dispose();
+  });
+});
+
+describe('sparse categorical labels outside the classes', () => {
+  function classifier(): Sequential {
+    setSeed(4);
+    const m = sequential({ layers: [new Dense({ units: 3, activation: 'softmax', inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    return m;
+  }
+  const x = (): Tensor => tensor([[0, 1], [1, 0], [1, 1]]);
+
+  it('stop fit and evaluate with the label named, instead of training on a loss of 0', async () => {
+    const m = classifier();
+    const [xs, ys] = [x(), tensor([0, 7, 1], [3], 'int32')];
+    const before = counts();
+    await expect(m.fit(xs, ys, { epochs: 1, verbose: 0, shuffle: false })).rejects.toThrow('label 7 at index 1 is outside the valid range [0, 3) of the 3 classes');
+    await expect(m.evaluate(xs, ys)).rejects.toThrow('label 7 at index 1 is outside the valid range [0, 3)');
+    expect(counts()).toEqual(before);
+    [m, xs, ys].forEach((t) => t.dispose());
+  });
+
+  it('are named by fit and evaluate on a backend that cannot read synchronously, and leave the weights finite', async () => {
+    const m = classifier();
+    const [xs, ys] = [x(), tensor([0, -1, 1], [3], 'int32')];
+    const backend = backendInstance() as { readSync?: unknown };
+    const readSync = backend.readSync;
+    const read = (backend as unknown as { read: (id: unknown) => Promise<unknown> }).read.bind(backend);
+    Object.assign(backend, { readSync: undefined, read: async (id: unknown) => (readSync as (id: unknown) => unknown).call(backend, id) });
+    try {
+      await expect(m.fit(xs, ys, { epochs: 1, verbose: 0, shuffle: false })).rejects.toThrow('fit: label -1 at index 1 is outside the valid range [0, 3) of the 3 classes');
+      await expect(m.evaluate(xs, ys)).rejects.toThrow('evaluate: label -1 at index 1 is outside the valid range [0, 3)');
+    } finally {
+      Object.assign(backend, { readSync, read });
+      delete (backend as { readSync?: unknown }).readSync;
+      delete (backend as { read?: unknown }).read;
+    }
+    for (const w of m.weights) expect(Array.from(w.dataSync()).every(Number.isFinite)).toBe(true);
+    [m, xs, ys].forEach((t) => t.dispose());
   });
 });
