@@ -2,6 +2,7 @@ import './chain.js';
 
 export * from './dtypes.js';
 export * from './errors.js';
+export { checkOptions, closestName } from './options.js';
 export * from './shape.js';
 export type { Attrs, Backend, BackendFactory, DataId, KernelArgs, KernelConfig, KernelFn, TensorInfo } from './backend.js';
 export * from './kernel_names.js';
