@@ -93,7 +93,9 @@ export function configurationLines(r: BenchReport): string[] {
     lines.push(`Browser: ${b.version} (headless), crossOriginIsolated ${b.crossOriginIsolated}, navigator.hardwareConcurrency ${b.hardwareConcurrency}; flags ${b.flags.join(' ')}.`);
   }
   const t = r.tesseraWasm;
-  const threads = t.threads?.length ? `ran on ${t.threads.join(' and ')} thread(s), checked after each setThreads` : 'threads as in each row (wasm 1T, 2T)';
+  const counts = t.threads?.map(String) ?? [];
+  const list = counts.length > 1 ? `${counts.slice(0, -1).join(', ')} and ${counts[counts.length - 1]}` : counts[0];
+  const threads = list ? `ran on ${list} thread(s), checked after each setThreads` : 'threads as in each row (wasm 1T, 2T)';
   lines.push(`Tessera wasm: ${t.build ? `${t.build === 'relaxed' ? 'relaxed-SIMD' : 'plain SIMD'} build (kernels${t.build === 'relaxed' ? '-relaxed' : ''}.wasm)` : `SIMD ${t.simd ? 'on' : 'off'}`}, shared memory ${t.sharedMemory ? 'yes' : 'no'}; ${threads}.`);
   const w = r.tfjsWasm;
   if (w) {
