@@ -1,4 +1,4 @@
-import { ENGINE, Tensor, TesseraError, Variable, add, cast, clone, fmtShape, tidy, variable, type DataType, type RandomState } from '@tessera/core';
+import { ENGINE, Tensor, TesseraError, Variable, add, cast, checkOptions, clone, fmtShape, tidy, variable, type DataType, type RandomState } from '@tessera/core';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
 import { checkBoolean, checkPositiveInt, describeValue, fmtSymbolic, isPlainObject, type SymbolicShape } from './util.js';
@@ -16,6 +16,9 @@ export interface LayerArgs {
   /** Compute dtype; only float32 is supported. */
   dtype?: DataType;
 }
+
+/** The options every layer's constructor takes (LayerArgs). */
+const LAYER_ARGS: readonly string[] = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype'];
 
 /** What every layer's `getConfig()` holds; subclasses add their own options. */
 export type BaseLayerConfig = {
@@ -73,12 +76,15 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
   /** Inputs of another dtype are cast to this before `call`. */
   protected inputDtype: 'float32' | 'int32' = 'float32';
   private builtShape: SymbolicShape | null = null;
+  /** The options the constructor got, until `assertKnownOptions` has checked them. */
+  private givenOptions: object | null;
   private entries: WeightEntry[] = [];
   private trainableFlag: boolean;
   private disposed = false;
 
   constructor(args: LayerArgs = {}) {
     if (!isPlainObject(args)) throw new TesseraError(`${new.target.name}: expected an options object, got ${describeValue(args)}`);
+    this.givenOptions = args;
     const where = new.target.name;
     if (args.name !== undefined && args.name !== null && (typeof args.name !== 'string' || args.name.length === 0)) {
       throw new TesseraError(`${where}: name must be a non-empty string, got ${describeValue(args.name)}`);
@@ -298,6 +304,20 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
 
   private assertUsable(what: string): void {
     if (this.disposed) throw new TesseraError(`${this.describe()}.${what}: the layer was disposed`);
+    this.assertKnownOptions();
+  }
+
+  /**
+   * Rejects constructor options the layer does not know (`stateful` on an LSTM that has none,
+   * snake_case `kernel_initializer`), naming the closest known one. A layer's options are what its
+   * `getConfig()` holds plus the input-shape arguments, so the check needs the finished object: it
+   * runs when the layer is added to a model, built or first applied, before it has any effect.
+   */
+  assertKnownOptions(): void {
+    if (!this.givenOptions) return;
+    const given = this.givenOptions;
+    this.givenOptions = null;
+    checkOptions(this.className, given, [...LAYER_ARGS, ...Object.keys(this.getConfig())]);
   }
 
   private checkCompatible(shape: SymbolicShape, declared: SymbolicShape, verb: string): void {

@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { TesseraError, checkOptions } from '@tessera/core';
 import type { Sequential } from './sequential.js';
 
 /** Metric values by name ('loss', 'acc', 'val_loss', ...). */
@@ -148,6 +148,7 @@ export class EarlyStopping extends Callback {
 
   constructor(args: EarlyStoppingArgs = {}) {
     super();
+    checkOptions('EarlyStopping', args, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'verbose']);
     this.monitor = args.monitor ?? 'val_loss';
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = args.patience ?? 0;
@@ -238,6 +239,7 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     super();
+    checkOptions('ReduceLROnPlateau', args, ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr', 'verbose']);
     this.monitor = args.monitor ?? 'val_loss';
     this.factor = args.factor ?? 0.1;
     if (!(this.factor < 1 && this.factor > 0)) throw new TesseraError(`ReduceLROnPlateau: factor must be in (0, 1), got ${this.factor}`);
@@ -285,6 +287,36 @@ export class ReduceLROnPlateau extends Callback {
   }
 }
 
+/**
+ * Stops training at the end of the first batch whose loss is NaN or infinite (Keras's
+ * TerminateOnNaN), and says where: training on from there would only spread NaN into every weight.
+ */
+export class TerminateOnNaN extends Callback {
+  /** Where training was stopped, or null if every loss was finite. */
+  stoppedAt: { epoch: number; batch: number; loss: number } | null = null;
+  private epoch = 0;
+
+  constructor(private readonly verbose = 1) {
+    super();
+  }
+
+  override onTrainBegin(): void {
+    this.stoppedAt = null;
+  }
+
+  override onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  override onBatchEnd(batch: number, logs?: Logs): void {
+    const loss = logs?.['loss'];
+    if (loss === undefined || Number.isFinite(loss)) return;
+    this.stoppedAt = { epoch: this.epoch, batch, loss };
+    this.model.stopTraining = true;
+    if (this.verbose > 0) console.warn(`Epoch ${this.epoch + 1}, batch ${batch + 1}: invalid loss ${loss}, terminating training (TerminateOnNaN)`);
+  }
+}
+
 /** Sets the learning rate at the start of each epoch from `schedule(epoch, currentLr)`. */
 export class LearningRateScheduler extends Callback {
   constructor(private schedule: (epoch: number, lr: number) => number, private verbose = 0) {
@@ -320,6 +352,7 @@ export class ModelCheckpoint extends Callback {
   readonly saved: string[] = [];
   constructor(private args: ModelCheckpointArgs) {
     super();
+    checkOptions('ModelCheckpoint', args, ['filepath', 'monitor', 'saveBestOnly', 'mode', 'verbose']);
     this.mode = resolveMode(args.mode ?? 'auto', args.monitor ?? 'val_loss');
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }

@@ -1,6 +1,6 @@
 export { Sequential, sequential, type Batch, type CompileArgs, type FitArgs, type FitDatasetArgs, type SequentialArgs } from './sequential.js';
 export {
-  Callback, CallbackList, CustomCallback, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
+  Callback, CallbackList, CustomCallback, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN,
   type CallbackHooks, type EarlyStoppingArgs, type Logs, type ModelCheckpointArgs, type ReduceLROnPlateauArgs, type TrainingParams,
 } from './callbacks.js';
 export { ProgressLogger } from './progress.js';

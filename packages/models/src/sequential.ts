@@ -1,5 +1,5 @@
 import {
-  ENGINE, Random, Tensor, TesseraError, add, concat, fmtShape, gather, keep, mul, mean, reshape, slice, tensor, tidy,
+  ENGINE, Random, Tensor, TesseraError, add, checkOptions, concat, fmtShape, gather, keep, mul, mean, reshape, slice, tensor, tidy,
   type Variable, cast, argMax, squeeze,
 } from '@tessera/core';
 import { variableGrads } from '@tessera/autograd';
@@ -45,10 +45,14 @@ export interface FitArgs {
   seed?: number;
 }
 
-export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'seed'> {
+export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'seed' | 'classWeight'> {
   /** Batches per epoch; by default one full pass of the dataset. */
   batchesPerEpoch?: number;
 }
+
+// The options each call takes, checked at run time (JavaScript callers get no type errors).
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'classWeight', 'seed'];
+const FIT_DATASET_OPTIONS = ['epochs', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'batchesPerEpoch'];
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -77,6 +81,7 @@ export class Sequential {
   private inputShape: (number | null)[] | null = null;
 
   constructor(args: SequentialArgs = {}) {
+    checkOptions('Sequential', args, ['layers', 'name']);
     this.name = args.name ?? (modelCount++ === 0 ? 'sequential' : `sequential_${modelCount - 1}`);
     for (const l of args.layers ?? []) this.add(l);
   }
@@ -84,6 +89,7 @@ export class Sequential {
   /** Appends a layer; builds it at once when the input shape is known. */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new TesseraError(`Sequential.add: expected a Layer, got ${layer === null ? 'null' : typeof layer}`);
+    layer.assertKnownOptions();
     if (this.layers.includes(layer)) throw new TesseraError(`Sequential.add: layer '${layer.name}' is already in the model`);
     if (this.layers.some((l) => l.name === layer.name)) {
       throw new TesseraError(`Sequential.add: a layer named '${layer.name}' is already in the model; layer names must be unique`);
@@ -214,6 +220,7 @@ export class Sequential {
     if (!args || args.optimizer === undefined || args.loss === undefined) {
       throw new TesseraError(`${this.name}.compile: expected { optimizer, loss, metrics? }`);
     }
+    checkOptions(`${this.name}.compile`, args, ['optimizer', 'loss', 'metrics']);
     const optimizer = getOptimizer(args.optimizer as Parameters<typeof getOptimizer>[0]);
     const lossName = typeof args.loss === 'string' ? args.loss : typeof args.loss === 'function' ? args.loss.name || 'custom' : args.loss.name;
     const loss = getLoss(args.loss);
@@ -408,6 +415,7 @@ export class Sequential {
   }
 
   private async fitTensors(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+    checkOptions('fit', args, FIT_OPTIONS);
     this.requireCompiled('fit');
     this.checkXY('fit', x, y);
     const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, initialEpoch = 0 } = args;
@@ -492,6 +500,7 @@ export class Sequential {
   }
 
   private async fitBatches(dataset: AsyncIterable<Batch> | Iterable<Batch>, args: FitDatasetArgs): Promise<History> {
+    checkOptions('fit (on a dataset)', args, FIT_DATASET_OPTIONS);
     this.requireCompiled('fitDataset');
     const { epochs = 1, verbose = 1, initialEpoch = 0, batchesPerEpoch } = args;
     checkPositiveInt('fitDataset', 'epochs', epochs);
@@ -617,7 +626,9 @@ export class Sequential {
   }
 
   /** Loss and metrics on the given data, batched (inference mode). */
-  async evaluate(x: Tensor, y: Tensor, { batchSize = 32 }: { batchSize?: number } = {}): Promise<Logs> {
+  async evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): Promise<Logs> {
+    checkOptions('evaluate', options, ['batchSize']);
+    const { batchSize = 32 } = options;
     checkPositiveInt('evaluate', 'batchSize', batchSize);
     return this.evaluateTensors(x, y, batchSize, '');
   }

@@ -7,7 +7,7 @@ import { backendInstance, clone, memory, setSeed, tensor, type Tensor } from '@t
 import { Dense, Layer, type Metric } from '@tessera/layers';
 import { SGD } from '@tessera/optimizers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sequential, type Sequential } from '../src/node.js';
+import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN, sequential, type Sequential } from '../src/node.js';
 
 type Stage = 'forward' | 'loss' | 'backward' | 'metric' | 'optimizer' | null;
 let failAt: Stage = null;
@@ -162,5 +162,44 @@ describe('sparse categorical labels outside the classes', () => {
     }
     for (const w of m.weights) expect(Array.from(w.dataSync()).every(Number.isFinite)).toBe(true);
     [m, xs, ys].forEach((t) => t.dispose());
+  });
+});
+
+describe('TerminateOnNaN', () => {
+  it('stops at the first batch whose loss is not finite and says where', async () => {
+    setSeed(5);
+    const m = sequential({ layers: [new Dense({ units: 1, inputShape: [1] })] });
+    m.compile({ optimizer: new SGD({ learningRate: 1e6 }), loss: 'meanSquaredError' }); // diverges within a few batches
+    const x = tensor(Array.from({ length: 64 }, (_, i) => [i]), [64, 1]);
+    const y = tensor(Array.from({ length: 64 }, (_, i) => [3 * i]), [64, 1]);
+    const stop = new TerminateOnNaN(0);
+    const history = await m.fit(x, y, { epochs: 20, batchSize: 8, verbose: 0, shuffle: false, callbacks: [stop] });
+    expect(stop.stoppedAt).not.toBeNull();
+    expect(Number.isFinite(stop.stoppedAt!.loss)).toBe(false);
+    expect(history.epoch.length).toBe(stop.stoppedAt!.epoch + 1);
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  });
+});
+
+describe('options from JavaScript', () => {
+  it('an unknown option of fit, evaluate, compile, a callback or a layer is an error naming the closest known one', async () => {
+    const m = model();
+    const x = tensor([[0, 1]]);
+    const y = tensor([[1]]);
+    await expect(m.fit(x, y, { epoch: 2 } as never)).rejects.toThrow(/^fit: unknown option 'epoch' \(did you mean 'epochs'\?\)/);
+    await expect(m.fit([{ xs: x, ys: y }], { classWeight: { 0: 1 } } as never)).rejects.toThrow(/fit \(on a dataset\): unknown option 'classWeight'/);
+    await expect(m.evaluate(x, y, { batch_size: 2 } as never)).rejects.toThrow("evaluate: unknown option 'batch_size' (did you mean 'batchSize'?)");
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never)).toThrow(/compile: unknown option 'metric' \(did you mean 'metrics'\?\)/);
+    expect(() => new EarlyStopping({ patiance: 2 } as never)).toThrow("EarlyStopping: unknown option 'patiance' (did you mean 'patience'?)");
+    expect(() => new ReduceLROnPlateau({ min_lr: 1e-4 } as never)).toThrow(/ReduceLROnPlateau: unknown option 'min_lr' \(did you mean 'minLr'\?\)/);
+    expect(() => new ModelCheckpoint({ filepath: 'x', save_best_only: true } as never)).toThrow(/did you mean 'saveBestOnly'/);
+    expect(() => sequential({ layers: [new Dense({ units: 2, inputShape: [2], kernel_initializer: 'zeros' } as never)] })).toThrow(
+      "Dense: unknown option 'kernel_initializer' (did you mean 'kernelInitializer'?)",
+    );
+    m.dispose();
+    x.dispose();
+    y.dispose();
   });
 });

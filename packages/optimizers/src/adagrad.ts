@@ -21,6 +21,7 @@ export class AdaGrad extends Optimizer {
     super('AdaGrad', options, 0.001);
     this.initialAccumulatorValue = numberOption('AdaGrad', 'initialAccumulatorValue', options.initialAccumulatorValue, 0.1, { min: 0 });
     this.epsilon = numberOption('AdaGrad', 'epsilon', options.epsilon, 1e-7, { min: 0 });
+    this.rejectUnknownOptions(options);
   }
 
   protected slotNames(): readonly string[] {

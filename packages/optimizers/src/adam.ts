@@ -64,6 +64,7 @@ export class Adam extends Optimizer {
   constructor(options: AdamOptions = {}) {
     super('Adam', options, 0.001);
     ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad } = readAdamOptions('Adam', options));
+    this.rejectUnknownOptions(options);
   }
 
   protected slotNames(): readonly string[] {

@@ -26,6 +26,7 @@ export class Adamax extends Optimizer {
     this.beta1 = numberOption('Adamax', 'beta1', options.beta1, 0.9, { min: 0, max: 1, maxExclusive: true });
     this.beta2 = numberOption('Adamax', 'beta2', options.beta2, 0.999, { min: 0, max: 1, maxExclusive: true });
     this.epsilon = numberOption('Adamax', 'epsilon', options.epsilon, 1e-7, { min: 0 });
+    this.rejectUnknownOptions(options);
   }
 
   protected slotNames(): readonly string[] {

@@ -25,6 +25,7 @@ export class AdamW extends Optimizer {
     super('AdamW', options, 0.001);
     ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad } = readAdamOptions('AdamW', options));
     this.weightDecay = numberOption('AdamW', 'weightDecay', options.weightDecay, 0.004, { min: 0 });
+    this.rejectUnknownOptions(options);
   }
 
   protected slotNames(): readonly string[] {

@@ -1,5 +1,5 @@
 import {
-  ENGINE, Tensor, TesseraError, Variable, clipByValue, clone, fill, fmtShape, scalar, tidy, variable,
+  ENGINE, Tensor, TesseraError, Variable, checkOptions, clipByValue, clone, fill, fmtShape, scalar, tidy, variable,
 } from '@tessera/core';
 import { variableGrads } from '@tessera/autograd';
 import { clipByGlobalNorm, clipByNorm } from './clip.js';
@@ -79,6 +79,14 @@ export abstract class Optimizer {
           `(got clipValue=${this.clipValue}, clipNorm=${this.clipNorm}, globalClipNorm=${this.globalClipNorm})`,
       );
     }
+  }
+
+  /**
+   * Subclass constructors call this last: an option the optimizer does not know (a typo, Keras's
+   * `learning_rate`, another optimizer's hyperparameter) is an error naming the closest known one.
+   */
+  protected rejectUnknownOptions(options: object | undefined): void {
+    checkOptions(this.className, options, ['learningRate', 'clipValue', 'clipNorm', 'globalClipNorm', ...Object.keys(this.hyperparameters())]);
   }
 
   // ------------------------------------------------------------------ the update rule

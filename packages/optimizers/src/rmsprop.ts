@@ -32,6 +32,7 @@ export class RMSProp extends Optimizer {
     this.momentum = numberOption('RMSProp', 'momentum', options.momentum, 0, { min: 0, max: 1 });
     this.centered = booleanOption('RMSProp', 'centered', options.centered, false);
     this.epsilon = numberOption('RMSProp', 'epsilon', options.epsilon, 1e-7, { min: 0 });
+    this.rejectUnknownOptions(options);
   }
 
   protected slotNames(): readonly string[] {

@@ -23,6 +23,7 @@ export class SGD extends Optimizer {
     super('SGD', options, 0.01);
     this.momentum = numberOption('SGD', 'momentum', options.momentum, 0, { min: 0, max: 1 });
     this.nesterov = booleanOption('SGD', 'nesterov', options.nesterov, false);
+    this.rejectUnknownOptions(options);
   }
 
   protected slotNames(): readonly string[] {

@@ -60,7 +60,7 @@ describe('optimizers.get', () => {
 
   it('names the problem: unknown optimizer, unknown option, bad values', () => {
     expect(() => getOptimizer('adamm')).toThrow(/unknown optimizer 'adamm' \(known: SGD, AdaGrad, RMSProp, Adam, AdamW, Adamax/);
-    expect(() => getOptimizer({ className: 'Adam', config: { beta_1: 0.9 } })).toThrow(/Adam has no option 'beta_1'/);
+    expect(() => getOptimizer({ className: 'Adam', config: { beta_1: 0.9 } })).toThrow(/Adam: unknown option 'beta_1' \(did you mean 'beta1'\?\)/);
     expect(() => getOptimizer({ className: 'Adam', config: { beta1: 1 } })).toThrow(/Adam: 'beta1' must be in \[0, 1\), got 1/);
     expect(() => getOptimizer({ className: 'SGD', config: { momentum: 'high' } })).toThrow(/SGD: 'momentum' must be a finite number, got the string 'high'/);
     expect(() => sgd(-1)).toThrow(/'learningRate' must be in \[0, inf\)/);
@@ -164,5 +164,17 @@ describe('minimize', () => {
     expectClose(c.dataSync(), [5 - 0.25 * (-4.5) ** 2]);
     expect(opt.iterations).toBe(2);
     dispose([w, c, cost]);
+  });
+});
+
+describe('optimizer options from JavaScript', () => {
+  it('an unknown option is an error naming the closest known one, for every optimizer', () => {
+    expect(() => new Adam({ learning_rate: 0.1 } as never)).toThrow("Adam: unknown option 'learning_rate' (did you mean 'learningRate'?)");
+    expect(() => new SGD({ momentum: 0.9, nesterow: true } as never)).toThrow(/SGD: unknown option 'nesterow' \(did you mean 'nesterov'\?\)/);
+    expect(() => new RMSProp({ beta1: 0.9 } as never)).toThrow(/RMSProp: unknown option 'beta1'/);
+    expect(() => new AdamW({ weight_decay: 0.1 } as never)).toThrow(/did you mean 'weightDecay'/);
+    expect(() => new AdaGrad({ rho: 0.9 } as never)).toThrow(/AdaGrad: unknown option 'rho'/);
+    expect(() => new Adamax({ amsgrad: true } as never)).toThrow(/Adamax: unknown option 'amsgrad'/);
+    expect(() => new Adam({ learningRate: 0.1, beta1: 0.8, beta2: 0.9, epsilon: 1e-6, amsgrad: true, clipNorm: 1 })).not.toThrow();
   });
 });
