@@ -48,8 +48,8 @@ export function dtypeFor(values: NumericArray): DataType {
 }
 
 /**
- * A tensor over a typed array (copied). Uint8Array becomes int32, unlike `tensor()` which reads it
- * as bool, because datasets store labels and pixels as bytes.
+ * A tensor over a typed array (copied). Uint8Array becomes int32 (as in `tensor()`): datasets
+ * store labels and pixels as bytes.
  */
 export function arrayToTensor(values: NumericArray, shape: readonly number[]): Tensor {
   if (values instanceof Uint8Array) return tensor(Int32Array.from(values), shape, 'int32');

@@ -39,8 +39,6 @@ export interface BatchOptions {
  * (`forEachAsync` does so after its callback). Tensors the pipeline makes on the way — rows that
  * `batch` stacks, elements `skip`/`filter` drop, inputs `map` replaces, buffered elements when the
  * consumer stops early — are disposed by the pipeline, so memory stays flat over an epoch.
- * Don't iterate a dataset inside an async `tidy`: tensors buffered by `shuffle` or `prefetch`
- * would land in that scope.
  */
 export class Dataset<T> implements AsyncIterable<T> {
   /**

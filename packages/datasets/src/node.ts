@@ -13,20 +13,20 @@ import {
 
 const requireHere = createRequire(import.meta.url);
 
-/** Decompresses gzip data with zlib; other input is returned as is. */
-export function gunzipIfNeededSync(buffer: ArrayBuffer | Uint8Array): Uint8Array {
+/** Decompresses gzip data with zlib; other input is returned as is. `source` names it in errors. */
+export function gunzipIfNeededSync(buffer: ArrayBuffer | Uint8Array, source = 'the data'): Uint8Array {
   const bytes = asBytes(buffer, 'gunzip');
   if (!isGzip(bytes)) return bytes;
   try {
     return gunzipSync(bytes);
   } catch (e) {
-    throw new TesseraError(`gunzip: the data starts with the gzip magic number but does not decompress: ${(e as Error).message}`);
+    throw new TesseraError(`gunzip: ${source} starts with the gzip magic number but does not decompress: ${(e as Error).message}`);
   }
 }
 
 /** `parseIdx` that first decompresses gzipped input, synchronously (zlib). */
 export function parseIdxMaybeGzipSync(buffer: ArrayBuffer | Uint8Array, source = 'IDX data'): IdxArray {
-  return parseIdx(gunzipIfNeededSync(buffer), source);
+  return parseIdx(gunzipIfNeededSync(buffer, source), source);
 }
 
 /** Reads and parses an IDX file, gzipped or not; errors name the file. */

@@ -1,7 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeIdx, isGzip, parseIdx, parseIdxMaybeGzip } from '../src/index.js';
-import { parseIdxMaybeGzipSync } from '../src/node.js';
+import { parseIdxMaybeGzipSync, readIdxFile } from '../src/node.js';
 
 /** An IDX file written byte by byte: magic (00 00 type rank), big-endian uint32 dims, payload. */
 function idxBytes(typeCode: number, dims: number[], payload: number[] | Uint8Array): Uint8Array {
@@ -108,6 +111,15 @@ describe('gzipped IDX', () => {
     const broken = new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6]);
     await expect(parseIdxMaybeGzip(broken)).rejects.toThrow(/does not decompress/);
     expect(() => parseIdxMaybeGzipSync(broken)).toThrow(/does not decompress/);
+    await expect(parseIdxMaybeGzip(broken, 'train-images.gz')).rejects.toThrow(/^gunzip: train-images.gz starts with the gzip magic number but does not decompress/);
+  });
+
+  it('readIdxFile names the file whose gzip data is damaged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-idx-'));
+    const file = join(dir, 'labels.idx.gz');
+    await writeFile(file, new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6]));
+    await expect(readIdxFile(file)).rejects.toThrow(`gunzip: ${file} starts with the gzip magic number but does not decompress`);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
