@@ -1,4 +1,4 @@
-import { TesseraError, type Backend, type DataId, type DataType, type TensorInfo, type TypedArray } from '@tessera/core';
+import { OutOfMemoryError, TesseraError, isAllocationFailure, type Backend, type DataId, type DataType, type TensorInfo, type TypedArray } from '@tessera/core';
 
 /** The storage of float tensors: float32, or float64 in the gradient-checking mode. */
 export type FloatArray = Float32Array | Float64Array;
@@ -76,13 +76,24 @@ export class CpuBackend implements Backend {
 
   /** A zeroed float buffer of this backend's precision. */
   floatArray(size: number): FloatArray {
-    return this.floatPrecision === 64 ? new Float64Array(size) : new Float32Array(size);
+    return this.alloc('float32', size) as FloatArray;
   }
 
-  /** A zeroed buffer of the storage type of `dtype`. */
+  /**
+   * A zeroed buffer of the storage type of `dtype`. When JavaScript cannot allocate it, an
+   * OutOfMemoryError in the form every backend uses (the engine adds the op and the kernel).
+   */
   alloc(dtype: DataType, size: number): TypedArray {
-    if (dtype === 'float32') return this.floatArray(size);
-    return dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+    try {
+      if (dtype === 'float32') return this.floatPrecision === 64 ? new Float64Array(size) : new Float32Array(size);
+      return dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+    } catch (e) {
+      if (!isAllocationFailure(e)) throw e;
+      const bytes = size * (dtype === 'bool' ? 1 : dtype === 'float32' && this.floatPrecision === 64 ? 8 : 4);
+      throw new OutOfMemoryError(
+        `backend '${this.name}': out of memory: ${bytes} bytes needed for ${size} ${dtype} values, more than JavaScript can allocate here (${this.liveBytes} bytes in live tensors)`,
+      );
+    }
   }
 
   /** Registers a kernel's freshly computed array as a new buffer. */

@@ -1,4 +1,4 @@
-import { TesseraError, sizeFromShape, type Backend, type DataId, type DataType, type TensorInfo, type TypedArray } from '@tessera/core';
+import { OutOfMemoryError, TesseraError, sizeFromShape, type Backend, type DataId, type DataType, type TensorInfo, type TypedArray } from '@tessera/core';
 import { Allocator } from './allocator.js';
 import { MODULE_MAX_PAGES, compileKernels, type CompiledKernels, type KernelExports, type SimdChoice, type WasmBuild, type WasmSource } from './module.js';
 import { DT_BOOL, DT_F32, DT_I32 } from './opcodes.js';
@@ -322,7 +322,7 @@ export class WasmBackend implements Backend {
     const want = Math.max(Math.ceil(needed / PAGE), Math.ceil(have * 1.125));
     const pages = Math.min(want, this.maximumPages);
     if (pages * PAGE < needed) {
-      throw new TesseraError(
+      throw new OutOfMemoryError(
         `backend 'wasm': out of memory: ${needed} bytes needed, the maximum is ${this.maximumPages * PAGE} bytes (${this.liveBytes} bytes in live tensors)`,
       );
     }

@@ -1,4 +1,4 @@
-import { TesseraError, sizeFromShape, type Backend, type DataId, type DataType, type TensorInfo, type TypedArray } from '@tessera/core';
+import { OutOfMemoryError, TesseraError, sizeFromShape, type Backend, type DataId, type DataType, type TensorInfo, type TypedArray } from '@tessera/core';
 import { MAP_READ, USAGE } from './constants.js';
 import { BufferPool } from './pool.js';
 import { withMath } from './wgsl.js';
@@ -329,7 +329,9 @@ export class WebGPUBackend implements Backend {
   private createBuffer(size: number, usage: number): GPUBuffer {
     const max = this.device.limits.maxBufferSize;
     if (size > max) {
-      throw new TesseraError(`webgpu: cannot allocate ${size} bytes: the device's maxBufferSize is ${max} bytes`);
+      throw new OutOfMemoryError(
+        `backend 'webgpu': out of memory: ${size} bytes needed in one buffer, the device's maxBufferSize is ${max} bytes (${this.liveBytes} bytes in live tensors)`,
+      );
     }
     this.device.pushErrorScope('out-of-memory');
     const buffer = this.device.createBuffer({ size, usage });

@@ -1,6 +1,6 @@
-import type { Attrs, Backend, BackendFactory, KernelConfig, KernelFn, TensorInfo } from './backend.js';
-import { bytesPerElement, type DataType, type TypedArray } from './dtypes.js';
-import { NonFiniteError, TesseraError, fmtShape } from './errors.js';
+import type { Attrs, Backend, BackendFactory, DataId, KernelConfig, KernelFn, TensorInfo } from './backend.js';
+import { bytesPerElement, isAllocationFailure, type DataType, type TypedArray } from './dtypes.js';
+import { NonFiniteError, OutOfMemoryError, TesseraError, fmtShape } from './errors.js';
 import { sizeFromShape } from './shape.js';
 import { Tensor, setTensorHost, type Storage, type TensorHost } from './tensor.js';
 import { CORE_VERSION } from './version.js';
@@ -323,11 +323,34 @@ export class Engine {
 
   // ---------------------------------------------------------------- tensors & storage
 
-  /** Writes values to the active backend and wraps them in a tracked tensor. */
-  makeTensor<D extends DataType>(values: TypedArray, shape: readonly number[], dtype: D): Tensor<D> {
+  /** Writes values to the active backend and wraps them in a tracked tensor; `op` names the creating op in errors. */
+  makeTensor<D extends DataType>(values: TypedArray, shape: readonly number[], dtype: D, op = this.opStack[this.opStack.length - 1] ?? 'tensor'): Tensor<D> {
     const backend = this.backend;
-    const dataId = backend.write(values, [...shape], dtype);
+    let dataId: DataId;
+    try {
+      dataId = backend.write(values, [...shape], dtype);
+    } catch (e) {
+      throw this.memoryError(e, op, `a ${dtype} tensor of shape ${fmtShape(shape)}`, backend);
+    }
     return this.wrap(this.newStorage(backend, dataId, shape, dtype), shape, dtype);
+  }
+
+  /**
+   * Names the op in a backend's failure to find memory: the backend's OutOfMemoryError, or the
+   * RangeError JavaScript throws for an array it cannot allocate, becomes an OutOfMemoryError
+   * `<op>: <what the backend said> (<what was being made>)`. Other errors pass unchanged.
+   */
+  private memoryError(e: unknown, op: string, what: string, backend: Backend): unknown {
+    if (e instanceof OutOfMemoryError) {
+      return e.message.startsWith(`${op}: `) ? e : new OutOfMemoryError(`${op}: ${e.message} (${what})`);
+    }
+    if (isAllocationFailure(e)) {
+      return new OutOfMemoryError(
+        `${op}: backend '${backend.name}': out of memory: JavaScript could not allocate an array (${(e as Error).message}) for ${what} ` +
+          `(${this.numBytes} bytes in live tensors)`,
+      );
+    }
+    return e;
   }
 
   private newStorage(backend: Backend, dataId: object, shape: readonly number[], dtype: DataType): Storage {
@@ -459,7 +482,13 @@ export class Engine {
     }
     const infos = inputs.map((t) => this.infoOf(t, opName));
     const t0 = this.profiling ? performance.now() : 0;
-    const result = fn({ inputs: infos, attrs, backend });
+    let result: TensorInfo | TensorInfo[];
+    try {
+      result = fn({ inputs: infos, attrs, backend });
+    } catch (e) {
+      const described = inputs.map((t) => `${fmtShape(t.shape)} ${t.dtype}`).join(', ');
+      throw this.memoryError(e, opName, `kernel '${name}' on inputs ${described || '(none)'}`, backend);
+    }
     const outInfos = Array.isArray(result) ? result : [result];
     const outputs = outInfos.map((o) => this.wrap(this.newStorage(backend, o.dataId, o.shape, o.dtype), o.shape, o.dtype));
     if (this.profiling) {

@@ -24,7 +24,19 @@ export class NonFiniteError extends TesseraError {
   }
 }
 
+/**
+ * Thrown when memory for a tensor cannot be had. The message names the op, the shape or kernel,
+ * the bytes needed and, where the backend knows, how many bytes live tensors hold.
+ */
+export class OutOfMemoryError extends TesseraError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutOfMemoryError';
+  }
+}
+
 brandClass(TesseraError, 'TesseraError');
+brandClass(OutOfMemoryError, 'OutOfMemoryError');
 brandClass(DisposedTensorError, 'DisposedTensorError');
 brandClass(NonFiniteError, 'NonFiniteError');
 

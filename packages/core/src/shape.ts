@@ -70,11 +70,13 @@ export function parseAxes(op: string, axis: number | readonly number[] | undefin
   if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = new Set<number>();
+  // A scalar accepts axis 0 or -1 (reducing nothing), as if it had one dimension of size 1.
+  const span = Math.max(rank, 1);
   for (const a of list) {
-    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1) || (rank === 0 && a !== 0 && a !== -1)) {
-      throw opError(op, `axis ${a} is out of range for a tensor of rank ${rank} (expected an integer in [${-rank}, ${rank - 1}])`);
+    if (!Number.isInteger(a) || a < -span || a >= span) {
+      throw opError(op, `axis ${a} is out of range for a tensor of rank ${rank} (expected an integer in [${-span}, ${span - 1}])`);
     }
-    const n = a < 0 ? a + rank : a;
+    const n = a < 0 ? a + span : a;
     if (out.has(n)) throw opError(op, `axis ${a} is repeated in ${JSON.stringify(list)}`);
     out.add(n);
   }

@@ -1,6 +1,6 @@
 import { brandClass } from './brand.js';
 import { ENGINE } from './engine.js';
-import type { DataType } from './dtypes.js';
+import { assertDataType, type DataType } from './dtypes.js';
 import { TesseraError, fmtShape } from './errors.js';
 import { convert, type TensorLike } from './ops/op.js';
 import { Tensor } from './tensor.js';
@@ -43,6 +43,7 @@ brandClass(Variable, 'Variable');
 
 /** Makes a variable holding a copy of `initial`'s values. */
 export function variable(initial: TensorLike, trainable = true, name?: string, dtype?: DataType): Variable {
+  if (dtype !== undefined) assertDataType('variable', dtype);
   const t = convert('variable', initial, 'initial');
   if (dtype && t.dtype !== dtype) throw new TesseraError(`variable: initial value is ${t.dtype}, expected ${dtype}`);
   const v = new Variable(t, trainable, name ?? `variable_${nextVariable++}`);

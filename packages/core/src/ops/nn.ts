@@ -7,6 +7,7 @@ import { add, div, erf, exp, expm1, greater, maximum, minimum, mul, neg, relu, s
 import { logSumExp, max, sum } from './reduce.js';
 import { cast, reshape } from './shape_ops.js';
 import { applyFusedActivation, checkFusedActivation } from './fused.js';
+import { checkValue } from './creation.js';
 import { convert, op, runKernel, type TensorLike } from './op.js';
 
 function floatArg(name: string, x: TensorLike, arg = 'x'): Tensor {
@@ -17,6 +18,8 @@ function floatArg(name: string, x: TensorLike, arg = 'x'): Tensor {
 /** Clamps values to [lo, hi]. */
 export const clipByValue = op('clipByValue', (x: TensorLike, lo: number, hi: number): Tensor => {
   if (!(lo <= hi)) throw new TesseraError(`clipByValue: min (${lo}) must be <= max (${hi})`);
+  checkValue('clipByValue', 'min', lo, 'float32');
+  checkValue('clipByValue', 'max', hi, 'float32');
   const t = convert('clipByValue', x, 'x');
   return minimum(maximum(t, lo), hi);
 });

@@ -1,11 +1,11 @@
 import { ENGINE } from '../engine.js';
-import type { DataType, NestedArray, TypedArray } from '../dtypes.js';
+import { valueProblem, type DataType, type NestedArray, type TypedArray } from '../dtypes.js';
 import { TesseraError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './creation.js';
 
 /** Anything an op accepts where a tensor is expected. */
-export type TensorLike = Tensor | NestedArray | TypedArray;
+export type TensorLike = Tensor | NestedArray | TypedArray | Uint8ClampedArray;
 
 /**
  * Wraps an op: its name is on the op stack (error and debug messages name it) and it runs in a
@@ -33,8 +33,8 @@ export function op<F extends (...args: any[]) => any>(name: string, f: F): F {
 
 /**
  * Converts an op argument to a tensor. Plain numbers take `hint`'s dtype where they fit it (an
- * integer with a bool hint becomes int32, the next wider type); nested arrays of integers take an
- * int32 hint (e.g. `gather(x, [2, 0])`).
+ * integer with a bool hint becomes int32, the next wider type; an integer beyond int32's range
+ * float32); nested arrays of int32-range integers take an int32 hint (e.g. `gather(x, [2, 0])`).
  */
 export function convert(opName: string, x: TensorLike, argName: string, hint?: DataType): Tensor {
   if (x instanceof Tensor) {
@@ -42,18 +42,29 @@ export function convert(opName: string, x: TensorLike, argName: string, hint?: D
     return x;
   }
   if (typeof x === 'number') {
-    const intHint = (hint === 'int32' || hint === 'bool') && Number.isInteger(x);
+    const intHint = (hint === 'int32' || hint === 'bool') && valueProblem(x, 'int32') === null;
     const dtype = hint === 'bool' && (x === 0 || x === 1) ? 'bool' : intHint ? 'int32' : 'float32';
-    return tensor(x, [], dtype);
+    return argumentTensor(opName, argName, () => tensor(x, [], dtype));
   }
   if (typeof x === 'boolean') return tensor(x, [], 'bool');
-  if (Array.isArray(x)) return tensor(x as NestedArray, undefined, hint === 'int32' && allIntegers(x) ? 'int32' : undefined);
-  if (ArrayBuffer.isView(x)) return tensor(x as TypedArray);
+  if (Array.isArray(x)) return argumentTensor(opName, argName, () => tensor(x as NestedArray, undefined, hint === 'int32' && allIntegers(x) ? 'int32' : undefined));
+  if (ArrayBuffer.isView(x)) return argumentTensor(opName, argName, () => tensor(x as TypedArray));
   throw new TesseraError(`${opName}: argument '${argName}' must be a Tensor, number or array, got ${x === null ? 'null' : typeof x}`);
 }
 
+/** Makes an argument's tensor; its errors ('tensor: value 1e+39 ... overflows float32') name the op and argument instead. */
+function argumentTensor(opName: string, argName: string, make: () => Tensor): Tensor {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof TesseraError) || !e.message.startsWith('tensor: ')) throw e;
+    const Kind = e.constructor as typeof TesseraError;
+    throw new Kind(`${opName}: argument '${argName}': ${e.message.slice('tensor: '.length)}`);
+  }
+}
+
 function allIntegers(x: NestedArray): boolean {
-  return Array.isArray(x) ? x.every(allIntegers) : typeof x === 'number' && Number.isInteger(x);
+  return Array.isArray(x) ? x.every(allIntegers) : typeof x === 'number' && valueProblem(x, 'int32') === null;
 }
 
 export function runKernel(name: string, inputs: Tensor[], attrs: Record<string, unknown> = {}): Tensor {

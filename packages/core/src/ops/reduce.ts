@@ -1,7 +1,7 @@
 import { TesseraError, fmtShape } from '../errors.js';
 import { parseAxes, parseAxis, reducedShape, sizeFromShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { div, exp, log, sub, add, squaredDifference } from './elementwise.js';
+import { abs, add, div, equal, exp, log, squaredDifference, sub, where } from './elementwise.js';
 import { cast, clone, reshape } from './shape_ops.js';
 import { convert, op, runKernel, type TensorLike } from './op.js';
 
@@ -61,12 +61,17 @@ const argReduce = (name: string, kernel: string) =>
 export const argMax = argReduce('argMax', 'ArgMax');
 export const argMin = argReduce('argMin', 'ArgMin');
 
-/** log(sum(exp(x))) over axes, computed stably by subtracting the max. */
+/**
+ * log(sum(exp(x))) over axes, computed stably by subtracting the max — except where the max is
+ * ±Infinity (x − max would be NaN): there nothing is subtracted, so a row of −Infinity gives
+ * −Infinity and a row holding +Infinity gives +Infinity, as the math says.
+ */
 export const logSumExp = op('logSumExp', (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
   let t = convert('logSumExp', x, 'x');
   if (t.dtype !== 'float32') t = cast(t, 'float32');
   const axes = parseAxes('logSumExp', axis, t.rank);
-  const m = max(t, axes, true);
+  const rowMax = max(t, axes, true);
+  const m = where(equal(abs(rowMax), Infinity), 0, rowMax);
   const s = log(sum(exp(sub(t, m)), axes, true));
   const y = add(s, m);
   return keepDims ? y : reshape(y, reducedShape(t.shape, axes, false));

@@ -1,9 +1,9 @@
 import { ENGINE } from '../engine.js';
-import { isDataType, upcastType, type DataType } from '../dtypes.js';
+import { assertDataType, upcastType, type DataType } from '../dtypes.js';
 import { TesseraError, fmtShape } from '../errors.js';
 import { inferReshape, parseAxis, shapesEqual, sizeFromShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { range } from './creation.js';
+import { checkValue, range, scalar } from './creation.js';
 import { convert, op, runKernel, type TensorLike } from './op.js';
 
 function shareAs(kernel: string, x: Tensor, shape: readonly number[], attrs: Record<string, unknown>): Tensor {
@@ -28,7 +28,7 @@ export const clone = op('clone', (x: TensorLike): Tensor => {
 
 export const cast = op('cast', (x: TensorLike, dtype: DataType): Tensor => {
   const t = convert('cast', x, 'x');
-  if (!isDataType(dtype)) throw new TesseraError(`cast: unknown dtype '${String(dtype)}' (expected float32, int32 or bool)`);
+  assertDataType('cast', dtype);
   if (t.dtype === dtype) return clone(t);
   return runKernel('Cast', [t], { dtype });
 });
@@ -206,18 +206,27 @@ export const broadcastTo = op('broadcastTo', (x: TensorLike, shape: readonly num
   return tile(t, reps);
 });
 
-/** Pads with a constant: paddings[i] = [before, after] for axis i. */
+/** Pads with a constant: paddings[i] = [before, after] for axis i. The value must fit x's dtype (no 0.5 for int32). */
 export const pad = op('pad', (x: TensorLike, paddings: readonly (readonly [number, number])[], value = 0): Tensor => {
   const t = convert('pad', x, 'x');
-  if (paddings.length !== t.rank || paddings.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
+  checkValue('pad', `value (for ${t.dtype} x ${fmtShape(t.shape)})`, value, t.dtype);
+  if (!Array.isArray(paddings) || paddings.length !== t.rank || paddings.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
     throw new TesseraError(`pad: paddings ${JSON.stringify(paddings)} must be one [before, after] pair of non-negative integers per dimension of ${fmtShape(t.shape)}`);
   }
   if (paddings.every(([a, b]) => a === 0 && b === 0)) return clone(t);
   return runKernel('Pad', [t], { paddings: paddings.map((p) => [p[0], p[1]]), value });
 });
 
-/** Picks slices along `axis` by integer indices. */
-export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0): Tensor => {
+/**
+ * Picks slices along `axis` by integer indices. TF.js's `batchDims` is not supported: any value but
+ * 0 is an error (rather than ignored); gather per batch element instead.
+ */
+export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0, batchDims = 0): Tensor => {
+  if (batchDims !== 0) {
+    throw new TesseraError(
+      `gather: batchDims ${String(batchDims)} is not supported (only 0, the default): gather each batch element separately (unstack x and indices) or flatten the batch into the indices`,
+    );
+  }
   const t = convert('gather', x, 'x');
   const idx = convert('gather', indices, 'indices', 'int32');
   if (idx.dtype !== 'int32') throw new TesseraError(`gather: indices must be int32, got ${idx.dtype} ${fmtShape(idx.shape)}`);
@@ -227,14 +236,17 @@ export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0
 
 /** One-hot encoding along a new last axis: onValue where index == position, else offValue. */
 export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DataType = 'float32'): Tensor => {
+  assertDataType('oneHot', dtype);
+  checkValue('oneHot', 'onValue', onValue, dtype);
+  checkValue('oneHot', 'offValue', offValue, dtype);
   const idx = convert('oneHot', indices, 'indices', 'int32');
   if (idx.dtype !== 'int32') throw new TesseraError(`oneHot: indices must be int32, got ${idx.dtype}`);
   if (!Number.isInteger(depth) || depth < 1) throw new TesseraError(`oneHot: depth must be a positive integer, got ${depth}`);
   const hit = runKernel('Equal', [expandDimsRaw(idx), range(0, depth, 1, 'int32')]);
   const hitT = runKernel('Cast', [hit], { dtype });
   if (onValue === 1 && offValue === 0) return hitT;
-  const on = convert('oneHot', onValue, 'onValue', dtype);
-  const off = convert('oneHot', offValue, 'offValue', dtype);
+  const on = scalar(onValue, dtype);
+  const off = scalar(offValue, dtype);
   return runKernel('Select', [hit, on, off]);
 });
 

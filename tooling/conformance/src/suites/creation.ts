@@ -1,9 +1,9 @@
 import {
-  Random, eye, fill, linspace, ones, onesLike, randomNormal, randomUniform, range, scalar, setSeed, tensor, tensor1d,
-  tensor2d, truncatedNormal, zeros, zerosLike, type DataType, type Tensor,
+  OutOfMemoryError, Random, TesseraError, div, eye, fill, linspace, matmul, oneHot, ones, onesLike, randomNormal, randomUniform, range, scalar,
+  setSeed, tensor, tensor1d, tensor2d, tile, truncatedNormal, variable, zeros, zerosLike, type DataType, type Tensor,
 } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
-import { counts, expectCounts, storable, type SuiteContext } from '../harness.js';
+import { counts, expectCounts, floatPrecision, storable, type SuiteContext } from '../harness.js';
 import { values } from '../inputs.js';
 import { expectClose } from '../tolerance.js';
 
@@ -55,7 +55,10 @@ export function creationSuite(ctx: SuiteContext): void {
     it('takes the dtype of typed arrays', async () => {
       await expectTensor(ctx, tensor(new Float32Array([1.5, -2])), [2], 'float32', [1.5, -2], 'Float32Array');
       await expectTensor(ctx, tensor(new Int32Array([3, -4, 5])), [3], 'int32', [3, -4, 5], 'Int32Array');
-      await expectTensor(ctx, tensor(new Uint8Array([1, 0, 1])), [3], 'bool', [1, 0, 1], 'Uint8Array');
+      // Bytes are numbers (image data), as in TF.js: int32, not bool.
+      await expectTensor(ctx, tensor(new Uint8Array([1, 0, 255])), [3], 'int32', [1, 0, 255], 'Uint8Array');
+      await expectTensor(ctx, tensor(new Uint8ClampedArray([0, 128, 255])), [3], 'int32', [0, 128, 255], 'Uint8ClampedArray');
+      await expectTensor(ctx, tensor(new Uint8Array([1, 0, 2]), undefined, 'bool'), [3], 'bool', [1, 0, 1], 'Uint8Array as bool when asked');
       await expectTensor(ctx, tensor(new Float64Array([0.1, 1 / 3])), [2], 'float32', [0.1, 1 / 3], 'Float64Array (rounded to float32 storage)', true);
     });
 
@@ -80,8 +83,92 @@ export function creationSuite(ctx: SuiteContext): void {
       expect(() => tensor([1], [-1])).toThrow(/tensor: invalid shape \[-1\]/);
       expect(() => tensor([1], undefined, 'float64' as DataType)).toThrow(/tensor: unknown dtype 'float64'/);
       expect(() => tensor(new Int16Array(2) as unknown as Int32Array)).toThrow(/tensor: unsupported typed array Int16Array/);
+      expect(() => tensor(null as unknown as number[])).toThrow(TesseraError);
       expect(() => tensor2d([1, 2, 3])).toThrow('tensor2d: expected rank-2 values, got shape [3]');
       expectCounts(counts(), start, 'rejected creations');
+    });
+  });
+
+  describe('values must fit the dtype; dtypes must exist', () => {
+    it('image bytes divide as numbers', async () => {
+      const bytes = tensor(new Uint8Array([0, 51, 255]));
+      const scaled = div(bytes, 255);
+      await expectTensor(ctx, scaled, [3], 'float32', [0, 0.2, 1], 'Uint8Array / 255');
+      bytes.dispose();
+    });
+
+    it('int32 values beyond ±2^31 are an error, never wrapped', async () => {
+      const start = counts();
+      expect(() => tensor([2 ** 31], [1], 'int32')).toThrow(/^tensor: value 2147483648 at flat index 0 is outside the int32 range \[-2147483648, 2147483647\]/);
+      expect(() => tensor([0, -(2 ** 31) - 1], undefined, 'int32')).toThrow(/^tensor: value -2147483649 at flat index 1 is outside the int32 range/);
+      expect(() => tensor(new Float64Array([1, 3e9]), undefined, 'int32')).toThrow(/^tensor: value 3000000000 at flat index 1 is outside the int32 range/);
+      expect(() => scalar(2 ** 40, 'int32')).toThrow(TesseraError);
+      expect(() => fill([2], 2 ** 31, 'int32')).toThrow(/^fill: value 2147483648 is outside the int32 range/);
+      expect(() => range(2 ** 31 - 2, 2 ** 31 + 1, 1, 'int32')).toThrow(/^range: stop 2147483649 is outside the int32 range/);
+      expect(() => randomUniform([3], 0, 2 ** 33, 'int32', 1)).toThrow(/^randomUniform: drew \d+ at flat index \d+, outside the int32 range/);
+      expectCounts(counts(), start, 'rejected int32 values');
+      await expectTensor(ctx, tensor([2147483647, -2147483648], undefined, 'int32'), [2], 'int32', [2147483647, -2147483648], 'the int32 limits');
+    });
+
+    it('finite numbers beyond float32 are an error; Infinity and NaN are kept', async () => {
+      if (floatPrecision() === 32) {
+        expect(() => tensor([1, 1e39])).toThrow(/^tensor: value 1e\+39 at flat index 1 overflows float32/);
+        expect(() => fill([2], -1e300)).toThrow(/^fill: value -1e\+300 overflows float32/);
+      }
+      const t = tensor([Infinity, -Infinity, NaN, 3.4e38]);
+      expect(await values(t)).toEqual([Infinity, -Infinity, NaN, Math.fround(3.4e38)]);
+      t.dispose();
+    });
+
+    it("an unknown dtype string is an error naming the op, for every function that takes a dtype", () => {
+      const start = counts();
+      const bad = 'float64' as DataType;
+      const calls: [string, () => unknown][] = [
+        ['tensor', () => tensor([1], undefined, bad)],
+        ['scalar', () => scalar(1, bad)],
+        ['zeros', () => zeros([2], bad)],
+        ['ones', () => ones([2], bad)],
+        ['fill', () => fill([2], 1, bad)],
+        ['eye', () => eye(2, 2, bad)],
+        ['range', () => range(0, 3, 1, bad)],
+        ['randomUniform', () => randomUniform([2], 0, 1, bad)],
+        ['randomNormal', () => randomNormal([2], 0, 1, bad)],
+        ['truncatedNormal', () => truncatedNormal([2], 0, 1, bad)],
+        ['oneHot', () => oneHot([1], 3, 1, 0, bad)],
+        ['variable', () => variable([1], true, undefined, bad)],
+      ];
+      for (const [op, call] of calls) {
+        expect(call, op).toThrow(TesseraError);
+        expect(call, op).toThrow(new RegExp(`^${op}: unknown dtype 'float64' \\(expected 'float32', 'int32' or 'bool'\\)$`));
+      }
+      expectCounts(counts(), start, 'unknown dtypes');
+    });
+
+    it('range needs finite bounds', () => {
+      expect(() => range(0, Infinity)).toThrow(/^range: stop must be a finite number, got Infinity/);
+      expect(() => range(NaN)).toThrow(/^range: stop must be a finite number, got NaN/);
+      expect(() => range(0, 1, -Infinity)).toThrow(/^range: step must be a finite number, got -Infinity/);
+    });
+
+    it('a tensor too large to allocate is an OutOfMemoryError naming the op and the shape', () => {
+      const start = counts();
+      expect(() => zeros([1e5, 1e5])).toThrow(OutOfMemoryError);
+      expect(() => zeros([1e5, 1e5])).toThrow(/^zeros: out of memory: a float32 tensor of shape \[100000,100000\] needs 40000000000 bytes/);
+      expect(() => fill([1e5, 1e5], 1, 'int32')).toThrow(/^fill: out of memory: a int32 tensor of shape \[100000,100000\]/);
+      expect(() => range(0, 1e10)).toThrow(/^range: out of memory: a float32 tensor of shape \[10000000000\]/);
+      expectCounts(counts(), start, 'huge creations');
+    });
+
+    it('a kernel output too large to allocate is an OutOfMemoryError naming the op, the backend and the kernel', () => {
+      const a = zeros([1e5, 1]);
+      const b = zeros([1, 1e5]);
+      const one = zeros([1, 1]);
+      const start = counts();
+      expect(() => matmul(a, b)).toThrow(OutOfMemoryError);
+      expect(() => matmul(a, b)).toThrow(new RegExp(`^matmul: backend '${ctx.backend}': out of memory: .*\\(kernel 'BatchMatMul' on inputs \\[1,100000,1\\] float32, \\[1,1,100000\\] float32\\)$`));
+      expect(() => tile(one, [1e5, 1e5])).toThrow(new RegExp(`^tile: backend '${ctx.backend}': out of memory: .*\\(kernel 'Tile' on inputs \\[1,1\\] float32\\)$`));
+      expectCounts(counts(), start, 'huge kernel outputs');
+      [a, b, one].forEach((t) => t.dispose());
     });
   });
 

@@ -99,6 +99,15 @@ const CASES: ErrorCase[] = [
   { name: 'broadcastTo an incompatible shape', make: () => [z([2, 3])], act: (x) => broadcastTo(x!, [2, 4]), message: 'broadcastTo: cannot broadcast [2,3] to [2,4] (dimension 1: 3 vs 4)' },
   { name: 'tile with too few reps', make: () => [z([2, 3])], act: (x) => tile(x!, [2]), message: 'tile: reps [2] must have one non-negative integer per dimension of [2,3]' },
   { name: 'pad with negative padding', make: () => [z([2])], act: (x) => pad(x!, [[-1, 0]]), message: 'pad: paddings [[-1,0]] must be one [before, after] pair of non-negative integers per dimension of [2]' },
+  { name: 'pad of int32 with a fraction', make: () => [z([2], 'int32')], act: (x) => pad(x!, [[1, 1]], 0.5), message: 'pad: value (for int32 x [2]) 0.5 is not an integer' },
+  { name: 'pad of int32 with a value beyond int32', make: () => [z([2], 'int32')], act: (x) => pad(x!, [[1, 0]], 2 ** 31), message: 'pad: value (for int32 x [2]) 2147483648 is outside the int32 range' },
+  { name: 'oneHot with an int32 onValue that is a fraction', make: () => [], act: () => oneHot([1], 3, 0.5, 0, 'int32'), message: 'oneHot: onValue 0.5 is not an integer' },
+  {
+    name: "gather with TF.js's batchDims",
+    make: () => [z([2, 3]), z([2, 1], 'int32')],
+    act: (x, i) => (gather as (...args: unknown[]) => unknown)(x!, i!, 1, 1),
+    message: 'gather: batchDims 1 is not supported (only 0, the default)',
+  },
   { name: 'cast to an unknown dtype', make: () => [z([2])], act: (x) => cast(x!, 'int8' as DataType), message: "cast: unknown dtype 'int8'" },
   {
     name: 'conv2d with mismatched channels',

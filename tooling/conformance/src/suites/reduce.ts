@@ -103,6 +103,19 @@ const SPECIAL: OpCase[] = [
   { name: 'any over an empty axis is false', inputs: [{ shape: [0, 2], dtype: 'bool' }], run: (x) => any(x!, 0), ref: () => R.nd([2], [0, 0]), dtype: 'bool' },
   { name: 'sum of a size-0 tensor over a non-empty axis', inputs: [{ shape: [0, 3] }], run: (x) => sum(x!, 1), ref: () => R.nd([0], []) },
   { name: 'logSumExp over an empty axis is -Infinity', inputs: [{ shape: [2, 0] }], run: (x) => logSumExp(x!, 1), ref: () => R.nd([2], [-Infinity, -Infinity]) },
+  // The max that keeps logSumExp stable is ±Infinity in these rows: x − max would be NaN.
+  {
+    name: 'logSumExp of a row of -Infinity is -Infinity, of a row holding +Infinity +Infinity',
+    inputs: [{ shape: [4, 3], values: [-Infinity, -Infinity, -Infinity, Infinity, 1, -2, -Infinity, 0, Infinity, 0.5, -Infinity, 1.5] }],
+    run: (x) => logSumExp(x!, 1),
+    ref: () => R.nd([4], [-Infinity, Infinity, Infinity, R.logSumExpOf([0.5, -Infinity, 1.5])]),
+  },
+  {
+    name: 'logSumExp over all axes of -Infinity keeping dims',
+    inputs: [{ shape: [2, 2], values: [-Infinity, -Infinity, -Infinity, -Infinity] }],
+    run: (x) => logSumExp(x!, undefined, true),
+    ref: () => R.nd([1, 1], [-Infinity]),
+  },
 ];
 
 const argRef = (better: (a: number, b: number) => boolean, axis: number) => (x?: R.Nd): R.Nd => R.argReduce(x!, axis, better);
