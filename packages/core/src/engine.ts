@@ -537,19 +537,32 @@ export class Engine {
     return s;
   }
 
-  /** Disposes the scope's tensors except `keep` (moved to the parent scope) and kept/variable tensors. */
-  endScope(scope: Scope, result?: unknown): void {
+  /**
+   * Disposes the scope's tensors except the result's (moved to the parent scope) and kept/variable
+   * tensors. With `detach`, the result's tensors go to no scope: they are returned, and their owner
+   * (an async scope) tracks them from then on.
+   */
+  endScope(scope: Scope, result?: unknown, detach = false): Tensor[] {
     const i = this.scopes.lastIndexOf(scope);
-    if (i < 0) return;
+    if (i < 0) return [];
     this.scopes.splice(i, 1);
     const out = new Set<Tensor>();
     collectTensors(result, out);
-    const parent = this.scopes[this.scopes.length - 1];
+    const parent = detach ? undefined : this.scopes[this.scopes.length - 1];
+    const moved: Tensor[] = [];
     for (const t of scope.tensors) {
       if (t.isDisposed || t.kept) continue;
-      if (out.has(t)) parent?.tensors.push(t);
-      else t.dispose();
+      if (out.has(t)) {
+        moved.push(t);
+        parent?.tensors.push(t);
+      } else t.dispose();
     }
+    return moved;
+  }
+
+  /** @internal The tensors a scope holds so far. */
+  scopeTensors(scope: Scope): Tensor[] {
+    return [...scope.tensors];
   }
 
   /** @internal */
