@@ -1,13 +1,14 @@
 import type { Backend, BackendFactory, KernelConfig } from './backend.js';
 import { ENGINE, collectTensors, type BackendStatus, type MemoryInfo, type ProfileEntry } from './engine.js';
 import { TesseraError } from './errors.js';
+import { runSyncScope } from './sync_scope.js';
 import { Tensor } from './tensor.js';
 
 /**
  * Runs fn in a memory scope: every tensor created inside is disposed when fn returns, except the
- * tensors it returns (in arrays/objects too) and kept ones. If fn is async, the scope stays open
- * across its awaits and closes when its promise settles (tensors made meanwhile by unrelated
- * concurrent code land in the same scope — don't interleave two async scopes that share tensors).
+ * tensors it returns (in arrays/objects too) and kept ones. fn must be synchronous: a scope cannot
+ * follow an `await` (tensors made by other code while fn waits would land in it and be disposed
+ * with fn's), so an async fn is refused with an error — use `tidyAsync` across awaits.
  */
 export function tidy<T>(fn: () => T): T;
 export function tidy<T>(name: string, fn: () => T): T;
@@ -15,28 +16,7 @@ export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
   const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn;
   const name = typeof nameOrFn === 'string' ? nameOrFn : 'tidy';
   if (typeof fn !== 'function') throw new TesseraError(`tidy: expected a function, got ${typeof fn}`);
-  const scope = ENGINE.startScope(name);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    ENGINE.endScope(scope);
-    throw e;
-  }
-  if (result instanceof Promise) {
-    return result.then(
-      (v) => {
-        ENGINE.endScope(scope, v);
-        return v;
-      },
-      (e) => {
-        ENGINE.endScope(scope);
-        throw e;
-      },
-    ) as T;
-  }
-  ENGINE.endScope(scope, result);
-  return result;
+  return runSyncScope('tidy', name, fn, false).result;
 }
 
 /** Marks a tensor so that no enclosing `tidy` disposes it. Returns it. */

@@ -11,6 +11,7 @@ export { ENGINE, Engine, collectTensors, engineCompatibility, sharedEngine } fro
 export { CORE_VERSION } from './version.js';
 export type { BackendStatus, MemoryInfo, NodeGradFn, ProfileEntry, RecordedOp, TapeRecorder } from './engine.js';
 export * from './globals.js';
+export { AsyncScope, tidyAsync } from './async_scope.js';
 export { Random, rngFor, setSeed, type RandomState } from './random.js';
 export { formatTensor } from './format.js';
 export { Variable, variable } from './variable.js';

@@ -1,6 +1,7 @@
 import {
   add, clone, conv2d, dispose, gelu, keep, logSoftmax, logSumExp, matmul, mean, memory, moments, mul, randomNormal, reshape,
-  resetPeakMemory, softmax, softmaxCrossEntropy, square, sub, sum, tensor, tidy, transpose, variable, type Tensor,
+  resetPeakMemory, softmax, softmaxCrossEntropy, square, sub, sum, tensor, tidy, tidyAsync, transpose, variable, TesseraError, type AsyncScope,
+  type Tensor,
 } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { counts, expectCounts, type SuiteContext } from '../harness.js';
@@ -59,33 +60,110 @@ export function memorySuite(ctx: SuiteContext): void {
       expectCounts(counts(), start, 'tidy returning containers');
     });
 
-    it('tidy around an async function keeps its scope open across awaits', async () => {
+    it('tidy refuses an async function before running it, naming tidyAsync', async () => {
       const start = counts();
-      const result = await tidy(async () => {
-        const a = tensor([1, 2, 3]);
-        const first = await values(a);
-        await tick();
-        const b = mul(a, first[2]!);
-        await tick();
-        const c = add(b, 1);
-        return { c, d: await values(c) };
-      });
-      expect(result.d).toEqual([4, 7, 10]);
-      expect(memory().numTensors).toBe(start.numTensors + 1);
-      result.c.dispose();
-      expectCounts(counts(), start, 'async tidy');
+      let ran = false;
+      const fn = async (): Promise<Tensor> => {
+        ran = true;
+        return tensor([1]);
+      };
+      expect(() => tidy(fn)).toThrow(TesseraError);
+      expect(() => tidy(fn)).toThrow(/^tidy: fn is async .* Use tidyAsync\(async \(scope\) => \{ \.\.\. \}\)/);
+      expect(ran).toBe(false);
+      expectCounts(counts(), start, 'refused async tidy');
     });
 
-    it('async tidy that rejects still frees its tensors', async () => {
+    it('tidy refuses a function that returns a promise, disposing nothing it may still use', async () => {
       const start = counts();
+      let made: Tensor | null = null;
+      const pending = Promise.resolve();
+      expect(() =>
+        tidy(() => {
+          made = tensor([1, 2]);
+          return pending.then(() => made);
+        }),
+      ).toThrow(/^tidy: fn is async/);
+      await pending;
+      expect(made!.isDisposed).toBe(false);
+      made!.dispose();
+      expectCounts(counts(), start, 'promise-returning tidy');
+    });
+
+    it('tidyAsync frees what its steps made across awaits and keeps its result', async () => {
+      const start = counts();
+      const result = await tidyAsync(async (scope) => {
+        const a = scope.run(() => tensor([1, 2, 3]));
+        const first = await values(a);
+        await tick();
+        const b = scope.run(() => mul(a, first[2]!));
+        await tick();
+        const c = scope.run(() => add(square(b), 1));
+        return { c, d: await values(c) };
+      });
+      expect(result.d).toEqual([10, 37, 82]);
+      expect(memory().numTensors).toBe(start.numTensors + 1);
+      result.c.dispose();
+      expectCounts(counts(), start, 'tidyAsync');
+    });
+
+    it('tidyAsync never disposes a tensor that unrelated code made while it awaited', async () => {
+      const start = counts();
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const scoped = tidyAsync(async (scope) => {
+        scope.run(() => mul(tensor([1, 2]), 2));
+        await gate;
+        return scope.run(() => tensor([7]));
+      });
+      // Other code runs while the scope waits.
+      const base = tensor([1]);
+      const unrelated = add(base, 1);
+      release();
+      const result = await scoped;
+      expect(unrelated.isDisposed, 'the unrelated tensor survives the scope').toBe(false);
+      expect(await values(unrelated)).toEqual([2]);
+      expect(await values(result)).toEqual([7]);
+      dispose([base, unrelated, result]);
+      expectCounts(counts(), start, 'tidyAsync beside unrelated code');
+    });
+
+    it('two concurrent tidyAsync calls keep each other\'s results', async () => {
+      const start = counts();
+      const run = (v: number, waits: number) =>
+        tidyAsync(async (scope) => {
+          const x = scope.run(() => tensor([v]));
+          for (let i = 0; i < waits; i++) await tick();
+          return scope.run(() => mul(x, 10));
+        });
+      const [first, second] = await Promise.all([run(1, 3), run(2, 1)]);
+      expect(first.isDisposed, 'the first result survives the second scope ending').toBe(false);
+      expect(second.isDisposed).toBe(false);
+      expect(await values(first)).toEqual([10]);
+      expect(await values(second)).toEqual([20]);
+      dispose([first, second]);
+      expectCounts(counts(), start, 'concurrent tidyAsync');
+    });
+
+    it('tidyAsync frees tracked tensors too, and everything when fn rejects', async () => {
+      const start = counts();
+      const made = tensor([3]);
       await expect(
-        tidy(async () => {
-          mul(tensor([1, 2]), 2);
+        tidyAsync(async (scope) => {
+          scope.track(made);
+          scope.run(() => mul(tensor([1, 2]), 2));
           await tick();
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
-      expectCounts(counts(), start, 'rejected async tidy');
+      expect(made.isDisposed).toBe(true);
+      expectCounts(counts(), start, 'rejected tidyAsync');
+      let late: AsyncScope | null = null;
+      await tidyAsync(async (scope) => {
+        late = scope;
+      });
+      expect(() => late!.run(() => tensor([1]))).toThrow(/^tidyAsync: scope.run was called after its tidyAsync ended/);
+      await expect(tidyAsync(null as never)).rejects.toThrow(/^tidyAsync: expected a function/);
+      expectCounts(counts(), start, 'tidyAsync misuse');
     });
 
     it('sync tidy that throws still frees its tensors', () => {
