@@ -209,6 +209,11 @@ export class WebGPUBackend implements Backend {
     this.device.destroy();
   }
 
+  /** Whether the device was lost (or the backend disposed): the engine then starts a new instance on setBackend. */
+  isLost(): boolean {
+    return this.lost !== null || this.destroyed;
+  }
+
   /**
    * Destroys the pooled (free) buffers, giving their memory back to the GPU; later allocations
    * create buffers again. Live tensors are untouched.
@@ -354,8 +359,8 @@ export class WebGPUBackend implements Backend {
   private check(): void {
     if (this.lost) {
       throw new TesseraError(
-        `webgpu: the GPU device was lost (${this.lost.reason}): ${this.lost.message}. ` +
-          `Tensors on it are gone; remove the backend and call setBackend('webgpu') again`,
+        `webgpu: the GPU device was lost (${this.lost.reason}): ${this.lost.message}. Tensors on it are gone; ` +
+          `await setBackend('webgpu') starts a new device (or removeBackend('webgpu') to stop using it), then make the tensors again`,
       );
     }
     if (this.destroyed) throw new TesseraError(`webgpu: the backend was disposed`);

@@ -33,6 +33,11 @@ export interface Backend {
   /** Waits for queued work (no-op for synchronous backends). */
   flush?(): Promise<void>;
   dispose?(): void;
+  /**
+   * True once the backend can run nothing more (a lost GPU device). `setBackend(name)` then
+   * replaces it with a new instance; tensors that lived on it are gone.
+   */
+  isLost?(): boolean;
 }
 
 export type Attrs = Record<string, unknown>;

@@ -29,6 +29,24 @@ interface Scope {
   tensors: Tensor[];
 }
 
+/** Debug mode's check of one output on a backend that reads asynchronously. */
+interface DebugCheck {
+  done: boolean;
+  /** The message naming op and kernel when the output held NaN or ±Infinity. */
+  failure: string | null;
+  settled: Promise<void>;
+}
+
+/** Debug mode's message for the first NaN/±Infinity in a kernel's output, or null. */
+function nonFinite(kernel: string, opName: string, v: TypedArray, shape: readonly number[], note: string): string | null {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i]!)) {
+      return `${opName}: kernel '${kernel}' produced ${Number.isNaN(v[i]!) ? 'NaN' : v[i]} at flat index ${i} of its output ${fmtShape(shape)} (debug mode${note})`;
+    }
+  }
+  return null;
+}
+
 export interface MemoryInfo {
   /** Live (undisposed) Tensor objects, variables included. */
   numTensors: number;
@@ -84,6 +102,7 @@ export class Engine {
   /** @internal */ opStack: string[] = [];
   /** Debug mode: every kernel output is checked for NaN/Inf. */
   debug = false;
+  private debugChecks: DebugCheck[] = [];
   numTensors = 0;
   numDataBuffers = 0;
   numBytes = 0;
@@ -157,6 +176,10 @@ export class Engine {
   /** Activates a backend whose factory is synchronous (cpu). Throws if it needs async set-up. */
   setBackendSync(name: string): void {
     let b = this.instances.get(name);
+    if (b?.isLost?.()) {
+      this.removeBackend(name);
+      b = undefined;
+    }
     if (!b) {
       const f = this.factories.get(name);
       if (!f) throw new TesseraError(`setBackend: no backend named '${name}' is registered (registered: ${this.listNames()})`);
@@ -171,9 +194,11 @@ export class Engine {
     this.activate(name, b, true);
   }
 
+  /** The instance of backend `name`, created if there is none or the one there was lost. */
   private async initBackend(name: string): Promise<Backend | null> {
     const have = this.instances.get(name);
-    if (have) return have;
+    if (have && !have.isLost?.()) return have;
+    if (have) this.removeBackend(name);
     const f = this.factories.get(name);
     if (!f) throw new TesseraError(`setBackend: no backend named '${name}' is registered (registered: ${this.listNames()})`);
     const p = this.pending.get(name) ?? this.startBackend(name, Promise.resolve().then(() => f.create()));
@@ -229,6 +254,12 @@ export class Engine {
    * a lower one that could start synchronously (tensors made there move over when next used).
    */
   async ready(): Promise<Backend> {
+    if (this.active?.isLost?.()) {
+      const chosen = this.chosen ? this.activeName! : null;
+      this.removeBackend(this.activeName!);
+      // A chosen backend that was lost is started again; a picked one lets ready() pick afresh.
+      if (chosen !== null && (await this.setBackend(chosen))) return this.active!;
+    }
     if (this.active && this.chosen) return this.active;
     const floor = this.active ? (this.factories.get(this.activeName!)?.priority ?? -Infinity) : -Infinity;
     for (const { name, priority } of this.registeredBackends()) {
@@ -307,7 +338,10 @@ export class Engine {
     return this.instances.get(name);
   }
 
-  /** Disposes a backend instance (tensors on it become unusable) and forgets it. */
+  /**
+   * Disposes a backend instance (tensors on it become unusable) and forgets it; the next
+   * `setBackend(name)` (or `ready()`) starts a new one. The way back from a lost WebGPU device.
+   */
   removeBackend(name: string): void {
     const b = this.instances.get(name);
     b?.dispose?.();
@@ -431,6 +465,11 @@ export class Engine {
   /** Copies a buffer to another backend in place, so every tensor sharing it follows. */
   private moveStorage(s: Storage, t: Tensor, to: Backend, op: string): void {
     const from = s.backend;
+    if (from.isLost?.() || (from !== this.instances.get(from.name) && this.instances.has(from.name))) {
+      throw new TesseraError(
+        `${op}: tensor #${t.id} (${fmtShape(t.shape)} ${t.dtype}) lived on an instance of backend '${from.name}' that was lost or removed: its values are gone; make it again`,
+      );
+    }
     if (!from.readSync) {
       throw new TesseraError(
         `${op}: tensor #${t.id} lives on backend '${from.name}', which cannot be read synchronously; ` +
@@ -457,6 +496,7 @@ export class Engine {
   }
 
   async readData(t: Tensor): Promise<TypedArray> {
+    if (this.debugChecks.length > 0) await this.settleDebugChecks();
     return t.storage.backend.read(t.storage.dataId);
   }
 
@@ -481,6 +521,7 @@ export class Engine {
       );
     }
     const infos = inputs.map((t) => this.infoOf(t, opName));
+    if (this.debugChecks.length > 0) this.throwSettledDebugFailure();
     const t0 = this.profiling ? performance.now() : 0;
     let result: TensorInfo | TensorInfo[];
     try {
@@ -515,18 +556,50 @@ export class Engine {
     }
   }
 
+  /**
+   * Debug mode's check of a kernel's float outputs. Backends that read synchronously are checked
+   * at once (the op throws). On the others (WebGPU) each output is read now, in order after the
+   * kernel, and checked when the values arrive; the first non-finite output found is thrown by the
+   * next op or read (`data()`), naming the op and kernel that produced it.
+   */
   private checkFinite(kernel: string, opName: string, outputs: Tensor[]): void {
     for (const o of outputs) {
-      if (o.dtype !== 'float32' || !o.storage.backend.readSync) continue;
-      const v = o.storage.backend.readSync(o.storage.dataId);
-      for (let i = 0; i < v.length; i++) {
-        if (!Number.isFinite(v[i]!)) {
-          throw new NonFiniteError(
-            `${opName}: kernel '${kernel}' produced ${Number.isNaN(v[i]!) ? 'NaN' : v[i]} at flat index ${i} of its output ${fmtShape(o.shape)} (debug mode)`,
-          );
-        }
+      if (o.dtype !== 'float32') continue;
+      const b = o.storage.backend;
+      if (b.readSync) {
+        const problem = nonFinite(kernel, opName, b.readSync(o.storage.dataId), o.shape, '');
+        if (problem) throw new NonFiniteError(problem);
+        continue;
+      }
+      const check: DebugCheck = { done: false, failure: null, settled: Promise.resolve() };
+      // A read that fails reports itself (device loss, disposal) to whoever reads next.
+      check.settled = b
+        .read(o.storage.dataId)
+        .then(
+          (v) => void (check.failure = nonFinite(kernel, opName, v, o.shape, '; found asynchronously, reported at the next op or read')),
+          () => {},
+        )
+        .finally(() => void (check.done = true));
+      this.debugChecks.push(check);
+    }
+  }
+
+  /** Throws the first failure among the debug checks settled so far, in kernel order, and drops the rest. */
+  private throwSettledDebugFailure(): void {
+    while (this.debugChecks.length > 0 && this.debugChecks[0]!.done) {
+      const c = this.debugChecks.shift()!;
+      if (c.failure !== null) {
+        this.debugChecks = [];
+        throw new NonFiniteError(c.failure);
       }
     }
+  }
+
+  /** Waits for debug mode's pending asynchronous checks and throws the first failure (reads call it). */
+  async settleDebugChecks(): Promise<void> {
+    const pending = this.debugChecks.slice();
+    await Promise.all(pending.map((c) => c.settled));
+    this.throwSettledDebugFailure();
   }
 
   // ---------------------------------------------------------------- scopes

@@ -71,6 +71,15 @@ export function getBackend(): string {
   return ENGINE.backendName();
 }
 
+/**
+ * Disposes backend `name`'s instance and forgets it (tensors on it become unusable); the next
+ * `setBackend(name)` or `ready()` starts a new one. The way back after a lost WebGPU device
+ * (`setBackend('webgpu')` alone also replaces a lost device).
+ */
+export function removeBackend(name: string): void {
+  ENGINE.removeBackend(name);
+}
+
 export function backendInstance(): Backend {
   return ENGINE.backend;
 }
@@ -84,7 +93,11 @@ export function hasKernel(name: string): boolean {
   return ENGINE.hasKernel(name);
 }
 
-/** Debug mode: every float kernel output is checked for NaN/Inf and the op that produced it is named. */
+/**
+ * Debug mode: every float kernel output is checked for NaN/Inf and the op that produced it is named
+ * (a NonFiniteError). Backends that read synchronously throw from the op itself; on WebGPU the
+ * check runs as the values arrive and the next op or read (`await t.data()`) throws it.
+ */
 export function setDebug(on: boolean): void {
   ENGINE.debug = on;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Backend, DataId, DataType, TensorInfo, TypedArray } from '../src/index.js';
-import { Engine, TesseraError } from '../src/index.js';
+import { Engine, NonFiniteError, OutOfMemoryError, TesseraError } from '../src/index.js';
 
 /** A minimal synchronous backend storing plain arrays; `log` records which backend ran each Add. */
 class ArrayBackend implements Backend {
@@ -136,5 +136,114 @@ describe('backend choice', () => {
     const said = await warnings(() => expect(engine.backendName()).toBe('cpu-like'));
     expect(said).toEqual(["tessera: backend 'gpu-like' could not start: webgpu: requestAdapter() returned null: no WebGPU adapter is available here"]);
     expect((await engine.ready()).name).toBe('cpu-like');
+  });
+});
+
+/** A backend that reads only asynchronously (like WebGPU) and can be marked lost. */
+class AsyncArrayBackend implements Backend {
+  readonly floatPrecision = 32 as const;
+  lost = false;
+  constructor(readonly name: string) {}
+  write(values: TypedArray): DataId {
+    return { values: Float32Array.from(values) };
+  }
+  async read(id: DataId): Promise<TypedArray> {
+    await new Promise((r) => setTimeout(r, 1));
+    return (id as { values: Float32Array }).values.slice();
+  }
+  disposeData(): void {}
+  memory(): { bytes: number } {
+    return { bytes: 0 };
+  }
+  isLost(): boolean {
+    return this.lost;
+  }
+}
+
+function logKernel(engine: Engine, backend: string): void {
+  engine.registerKernel({
+    name: 'Log',
+    backend,
+    fn: ({ inputs: [x], backend: b }: { inputs: TensorInfo[]; backend: AsyncArrayBackend }) => {
+      const v = (x!.dataId as { values: Float32Array }).values.map(Math.log);
+      return { dataId: b.write(v), shape: x!.shape, dtype: 'float32' as DataType };
+    },
+  });
+}
+
+describe('lost backends', () => {
+  it('setBackend replaces a lost instance with a new one; tensors of the lost one say their values are gone', async () => {
+    const made: AsyncArrayBackend[] = [];
+    const engine = engineWith({ name: 'gpu-like', priority: 30, create: async () => (made.push(new AsyncArrayBackend('gpu-like')), made.at(-1)!) });
+    expect(await engine.setBackend('gpu-like')).toBe(true);
+    const x = engine.makeTensor(new Float32Array([1]), [1], 'float32');
+    expect(await engine.setBackend('gpu-like')).toBe(true);
+    expect(made).toHaveLength(1);
+    made[0]!.lost = true;
+    expect(await engine.setBackend('gpu-like')).toBe(true);
+    expect(made).toHaveLength(2);
+    expect(engine.backend).toBe(made[1]);
+    expect(() => engine.runKernel('Add', [x, x])).toThrow(/^Add: tensor #\d+ \(\[1\] float32\) lived on an instance of backend 'gpu-like' that was lost or removed/);
+  });
+
+  it('ready() starts a lost chosen backend again; removeBackend forgets an instance', async () => {
+    const made: AsyncArrayBackend[] = [];
+    const engine = engineWith({ name: 'gpu-like2', priority: 30, create: async () => (made.push(new AsyncArrayBackend('gpu-like2')), made.at(-1)!) });
+    await engine.setBackend('gpu-like2');
+    made[0]!.lost = true;
+    expect(await engine.ready()).toBe(made[1]);
+    engine.removeBackend('gpu-like2');
+    expect(engine.registeredBackends()[0]!.active).toBe(false);
+    expect(await engine.ready()).toBe(made[2]);
+  });
+});
+
+describe('debug mode on a backend that reads only asynchronously', () => {
+  it('reports a NaN at the next read, naming the op and kernel', async () => {
+    const engine = engineWith({ name: 'async-debug', priority: 30, create: async () => new AsyncArrayBackend('async-debug') });
+    logKernel(engine, 'async-debug');
+    await engine.setBackend('async-debug');
+    engine.debug = true;
+    const x = engine.makeTensor(new Float32Array([2, -1]), [2], 'float32');
+    engine.opStack.push('log');
+    const [y] = engine.runKernel('Log', [x]);
+    engine.opStack.pop();
+    await expect(engine.readData(y!)).rejects.toThrow(NonFiniteError);
+    // Reported once; reads work again.
+    expect(Array.from(await engine.readData(x))).toEqual([2, -1]);
+  });
+
+  it('once the check has settled, the next kernel throws it', async () => {
+    const engine = engineWith({ name: 'async-debug2', priority: 30, create: async () => new AsyncArrayBackend('async-debug2') });
+    logKernel(engine, 'async-debug2');
+    await engine.setBackend('async-debug2');
+    engine.debug = true;
+    const x = engine.makeTensor(new Float32Array([-1]), [1], 'float32');
+    engine.opStack.push('log');
+    engine.runKernel('Log', [x]);
+    engine.opStack.pop();
+    // Before the values arrive nothing is known; after, the next kernel reports it (once).
+    const ok = engine.makeTensor(new Float32Array([1]), [1], 'float32');
+    expect(() => engine.runKernel('Log', [ok])).not.toThrow();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(() => engine.runKernel('Log', [ok])).toThrow(/^log: kernel 'Log' produced NaN at flat index 0 of its output \[1\] \(debug mode; found asynchronously/);
+    expect(() => engine.runKernel('Log', [ok])).not.toThrow();
+  });
+});
+
+describe('allocation failures', () => {
+  it('a kernel whose array cannot be allocated is an OutOfMemoryError naming the op, backend, kernel and inputs', () => {
+    const engine = engineWith({ name: 'alloc-like', priority: 10, create: () => new ArrayBackend('alloc-like') });
+    engine.registerKernel({ name: 'Tile', backend: 'alloc-like', fn: () => ({ dataId: { values: new Float32Array(1e10) }, shape: [1e10], dtype: 'float32' }) });
+    const x = engine.makeTensor(new Float32Array([1]), [1], 'float32');
+    engine.opStack.push('tile');
+    try {
+      expect(() => engine.runKernel('Tile', [x])).toThrow(OutOfMemoryError);
+      expect(() => engine.runKernel('Tile', [x])).toThrow(
+        /^tile: backend 'alloc-like': out of memory: JavaScript could not allocate an array \(Invalid typed array length: 10000000000\) for kernel 'Tile' on inputs \[1\] float32 \(4 bytes in live tensors\)$/,
+      );
+    } finally {
+      engine.opStack.pop();
+    }
   });
 });
