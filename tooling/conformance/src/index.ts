@@ -68,3 +68,4 @@ export function describeConformance(backendName: string, options: ConformanceOpt
 export { expectClose, expectEqualValues, DEFAULT_TOLERANCE, type CloseOptions, type Tolerance } from './tolerance.js';
 export type { Nd } from './reference.js';
 export { describeGradients } from './gradients.js';
+export { describeProperties, type PropertyOptions } from './properties.js';

@@ -1,0 +1,4 @@
+import '../src/index.js';
+import { describeProperties } from '@tessera/conformance';
+
+describeProperties('cpu');
