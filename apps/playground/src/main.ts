@@ -23,7 +23,6 @@ const ui = {
 
 let classNames: string[] = [];
 let dataReady = false;
-let training = false;
 
 function showMessage(text: string, kind: 'error' | 'info' = 'error'): void {
   ui.message.textContent = text;
@@ -46,7 +45,6 @@ ui.model.onchange = recipeDefaults;
 recipeDefaults();
 
 function setTraining(on: boolean): void {
-  training = on;
   ui.start.disabled = on || !dataReady;
   ui.pause.disabled = !on;
   ui.stop.disabled = !on;
@@ -262,7 +260,7 @@ $('load-idb').onclick = () => send({ type: 'load-indexeddb', name: saveName() })
 $('download').onclick = () => send({ type: 'export' });
 const upload = $<HTMLInputElement>('upload');
 upload.onchange = () => {
-  if (upload.files && upload.files.length > 0) send({ type: 'import', files: [...upload.files] });
+  if (upload.files && upload.files.length > 0) send({ type: 'import', files: Array.from(upload.files) });
   upload.value = '';
 };
 

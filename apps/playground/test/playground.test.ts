@@ -1,8 +1,7 @@
 // The playground built as a static site, served by `vite preview` (with the isolation headers of
 // vite.config.ts) and driven in headless Chromium: training on wasm and webgpu, drawing, saving
 // and loading (IndexedDB, files, the CLI trainer's format both ways), bad input, responsiveness.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,9 @@ import { Dense } from '@tessera/layers';
 import { sequential } from '@tessera/models';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoot as root, buildApp, previewApp } from '../scripts/preview.js';
 import { launchChromium } from './chromium.js';
 
-const root = join(import.meta.dirname, '..');
 const out = join(root, 'out');
 const trainerMain = join(root, '..', 'mnist-trainer', 'dist', 'main.js');
 const run = promisify(execFile);
@@ -91,32 +90,12 @@ async function train(p: Page, settings: { backend: string; trainImages: number; 
   await p.click('#start');
 }
 
-const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-// `vite build` and `vite preview` as a person runs them (own processes, without vitest's conditions).
-const { NODE_OPTIONS: _, ...env } = process.env;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as { port: number };
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   mkdirSync(out, { recursive: true });
-  await run('node', [vite, 'build', '--logLevel', 'warn'], { cwd: root, env });
-  const port = await freePort();
-  server = spawn('node', [vite, 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: root, env, stdio: 'pipe' });
-  url = `http://127.0.0.1:${port}/`;
-  await new Promise<void>((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (text.includes(url)) resolve();
-    });
-    server.on('exit', (code) => reject(new Error(`vite preview exited (${code}): ${text}`)));
-  });
+  await buildApp();
+  const preview = await previewApp();
+  server = preview.process;
+  url = preview.url;
   browser = await launchChromium({ webgpu: false });
   page = await openPage(browser);
   await dataReady(page);
