@@ -6,6 +6,21 @@ import type { GreyImage } from '@tessera/zoo';
 // toMnistInput (the MNIST preprocessing) lives in @tessera/zoo, shared with the playground's drawing pad.
 export { toMnistInput, type GreyImage } from '@tessera/zoo';
 
+/**
+ * The most pixels an image may declare (about 8000 × 8000): its header is checked against this
+ * before anything is allocated, so a header claiming 100000 × 100000 is an error, not 40 GB.
+ */
+export const MAX_PIXELS = 64 * 2 ** 20;
+
+function checkDimensions(name: string, format: string, width: number, height: number): void {
+  if (!(Number.isSafeInteger(width) && Number.isSafeInteger(height) && width > 0 && height > 0)) {
+    throw new Error(`${name}: bad ${format} header (width ${width}, height ${height})`);
+  }
+  if (width * height > MAX_PIXELS) {
+    throw new Error(`${name}: the ${format} header declares ${width}×${height} pixels, more than the ${MAX_PIXELS.toLocaleString('en-US')} this reader accepts (a digit needs 28×28)`);
+  }
+}
+
 export function decodeImage(buf: Uint8Array, name = 'image'): GreyImage {
   if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) return decodePng(buf, name);
   if (buf.length >= 2 && buf[0] === 0x50 && (buf[1] === 0x35 || buf[1] === 0x32)) return decodePgm(buf, name);
@@ -31,13 +46,18 @@ export function decodePgm(buf: Uint8Array, name = 'image'): GreyImage {
   const width = Number(token());
   const height = Number(token());
   const maxVal = Number(token());
-  if (!(width > 0 && height > 0 && maxVal > 0 && maxVal < 65536)) throw new Error(`${name}: bad PGM header (width ${width}, height ${height}, maxval ${maxVal})`);
+  if (!(maxVal > 0 && maxVal < 65536)) throw new Error(`${name}: bad PGM header (width ${width}, height ${height}, maxval ${maxVal})`);
+  checkDimensions(name, 'PGM', width, height);
   const n = width * height;
+  const bpp = maxVal < 256 ? 1 : 2;
+  // The data must be there before the pixels are allocated (a binary pixel is 1–2 bytes, a text one at least 2).
+  const need = binary ? n * bpp : 2 * n - 1;
+  if (buf.length - pos - 1 < need) {
+    throw new Error(`${name}: PGM data is truncated: the header declares ${width}×${height} pixels (${need} bytes or more), the file has ${Math.max(0, buf.length - pos - 1)} after it`);
+  }
   const pixels = new Float32Array(n);
   if (binary) {
     pos++;
-    const bpp = maxVal < 256 ? 1 : 2;
-    if (buf.length - pos < n * bpp) throw new Error(`${name}: PGM data is truncated (${buf.length - pos} bytes for ${n * bpp})`);
     for (let i = 0; i < n; i++) pixels[i] = (bpp === 1 ? buf[pos + i]! : (buf[pos + 2 * i]! << 8) | buf[pos + 2 * i + 1]!) / maxVal;
   } else {
     for (let i = 0; i < n; i++) {
@@ -78,10 +98,23 @@ export function decodePng(buf: Uint8Array, name = 'image'): GreyImage {
   if (!width || !height || channels === undefined || ![8, 16].includes(depth) && !(colorType === 3 && depth === 8)) {
     throw new Error(`${name}: unsupported PNG (color type ${colorType}, bit depth ${depth}); use 8/16-bit grey, RGB(A) or 8-bit palette`);
   }
-  const raw = inflateSync(Buffer.concat(idat));
+  checkDimensions(name, 'PNG', width, height);
   const bpp = channels * (depth / 8);
   const stride = width * bpp;
-  if (raw.length < height * (stride + 1)) throw new Error(`${name}: PNG image data is truncated`);
+  // Inflate no more than the declared image holds: a small file that inflates to gigabytes stops here.
+  const expected = height * (stride + 1);
+  let raw: Uint8Array;
+  try {
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: expected });
+  } catch (e) {
+    const tooLarge = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
+    throw new Error(
+      tooLarge
+        ? `${name}: the PNG image data inflates to more than the ${expected.toLocaleString('en-US')} bytes its ${width}×${height} header declares`
+        : `${name}: the PNG image data is corrupt (${(e as Error).message})`,
+    );
+  }
+  if (raw.length < expected) throw new Error(`${name}: PNG image data is truncated (${raw.length} of ${expected} bytes)`);
   const out = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;

@@ -1,13 +1,28 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { getBackend, oneHot, ready, setBackend, setSeed, tensor, tidy, argMax, type Tensor } from '@tessera/core';
 import { batchesFromArrays, imagesToFloat32, type MnistData } from '@tessera/datasets';
 import { loadFashionMnist, loadMnist } from '@tessera/datasets/node';
 import { schedules } from '@tessera/optimizers';
-import type { History } from '@tessera/models';
+import { TerminateOnNaN, type History } from '@tessera/models';
 import { RECIPES, makeOptimizer, type InputStats } from '@tessera/zoo';
 import type { BackendName, TrainOptions } from './args.js';
 import { renderReport } from './report.js';
+
+/**
+ * Fails before training when the output directory cannot be written (a read-only place, a file in
+ * the way), instead of after it, when the trained model would be thrown away.
+ */
+async function checkWritable(dir: string): Promise<void> {
+  const probe = join(dir, `.tessera-write-check-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (e) {
+    throw new Error(`--out ${dir}: cannot write there (${(e as Error).message}); choose a writable directory — checked before training, so no trained model is lost`);
+  }
+}
 
 /** Activates the requested backend, or the fastest available one. */
 export async function selectBackend(name: BackendName | undefined): Promise<string> {
@@ -56,6 +71,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const optimizerName = o.optimizer ?? recipe.optimizer;
   const labelSmoothing = o.labelSmoothing ?? recipe.labelSmoothing;
   const outDir = resolve(o.out ?? join('out', o.model));
+  await checkWritable(outDir);
 
   const t0 = performance.now();
   const data: MnistData = o.dataset === 'fashion' ? await loadFashionMnist({ dir: o.dataDir }) : await loadMnist({ dir: o.dataDir });
@@ -94,8 +110,18 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const learningRate = lrDecay === 1 ? lr : schedules.exponentialDecay({ initialLearningRate: lr, decaySteps: steps, decayRate: lrDecay });
   model.compile({ optimizer: makeOptimizer(optimizerName, learningRate), loss: { name: 'categoricalCrossentropy', labelSmoothing }, metrics: ['accuracy'] });
   const tTrain = performance.now();
-  const history = await model.fit(trainSet, { epochs, validationData: [xVal, yVal], verbose: o.verbose });
+  const stopOnNaN = new TerminateOnNaN(0);
+  const history = await model.fit(trainSet, { epochs, validationData: [xVal, yVal], verbose: o.verbose, callbacks: [stopOnNaN] });
   const seconds = (performance.now() - tTrain) / 1000;
+  if (stopOnNaN.stoppedAt) {
+    const { epoch, batch, loss } = stopOnNaN.stoppedAt;
+    model.dispose();
+    [xTest, yTest, ...(nVal > 0 ? [xVal, yVal] : [])].forEach((t) => t.dispose());
+    throw new Error(
+      `training stopped in epoch ${epoch + 1}, batch ${batch + 1}: the loss became ${loss} (TerminateOnNaN); nothing was saved. ` +
+        `Lower the learning rate (--lr, now ${lr}) or check the data`,
+    );
+  }
   if (nVal > 0) {
     xVal.dispose();
     yVal.dispose();

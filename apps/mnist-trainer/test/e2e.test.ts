@@ -28,7 +28,8 @@ describe('MNIST trainer end to end (short run)', () => {
     expect(lines.some((l) => l.includes('cross-entropy with label smoothing 0.1'))).toBe(true);
     expect(r.testLoss).toBeGreaterThan(0.5002);
     expect(JSON.parse(readFileSync(join(r.outDir, 'history.json'), 'utf8'))).toMatchObject({ options: { labelSmoothing: 0.1 } });
-    for (const f of ['report.html', 'history.json', 'model/model.json', 'model/weights.bin']) expect(existsSync(join(r.outDir, f))).toBe(true);
+    const weightsFile = (JSON.parse(readFileSync(join(r.outDir, 'model', 'model.json'), 'utf8')) as { weightsFile: string }).weightsFile;
+    for (const f of ['report.html', 'history.json', 'model/model.json', `model/${weightsFile}`]) expect(existsSync(join(r.outDir, f))).toBe(true);
     expect(readFileSync(join(r.outDir, 'report.html'), 'utf8')).toContain('<polyline');
 
     // Classify the first 10 test digits, written out as PGM files.
@@ -43,6 +44,30 @@ describe('MNIST trainer end to end (short run)', () => {
     const correct = preds.filter((p, i) => p.digit === mnist.test.labels[i]).length;
     expect(correct).toBeGreaterThanOrEqual(8);
     preds.forEach((p) => expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4));
+
+    // Bad predict inputs name the file and what is wrong.
+    const modelDir = join(r.outDir, 'model');
+    await expect(predict({ command: 'predict', images: [dir], modelDir, backend: undefined }, () => {})).rejects.toThrow(`predict: ${dir} is a directory; pass image files`);
+    await expect(predict({ command: 'predict', images: [join(dir, 'nope.png')], modelDir, backend: undefined }, () => {})).rejects.toThrow(/predict: .*nope.png does not exist/);
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('checks that --out can be written before training, and stops on a NaN loss without saving', async () => {
+    const blocker = join(dir, 'blocker');
+    writeFileSync(blocker, 'a file where the output directory would go');
+    const t0 = performance.now();
+    const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '1', '--limit', '500']) as TrainOptions), out: join(blocker, 'run'), verbose: 0 };
+    // (.then/catch, not expect().rejects: a resolved run would be pretty-printed with the whole model.)
+    const failure = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: Error) => e.message);
+    expect(await failure(train(o, () => {}))).toMatch(/^--out .*blocker\/run: cannot write there \(.*\); choose a writable directory — checked before training/);
+    expect(performance.now() - t0).toBeLessThan(2000); // no data was loaded, nothing trained
+
+    const before = memory().numTensors;
+    // A learning rate of 1e30 overflows the weights within two batches (a clipped cross-entropy stays finite until the logits do not).
+    const diverging = { ...(parseArgs(['--model', 'mlp', '--epochs', '2', '--limit', '640', '--lr', '1e30', '--optimizer', 'sgd']) as TrainOptions), out: join(dir, 'nan'), verbose: 0 };
+    expect(await failure(train(diverging, () => {}))).toMatch(/^training stopped in epoch 1, batch \d+: the loss became (NaN|Infinity) \(TerminateOnNaN\); nothing was saved/);
+    expect(existsSync(join(dir, 'nan', 'model'))).toBe(false);
+    expect(memory().numTensors).toBe(before);
   });
 
   it('standardises inputs with a Rescaling layer that is saved with the model', async () => {

@@ -53,6 +53,17 @@ function makePng(w: number, h: number, rgb: (x: number, y: number) => [number, n
   return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array())]);
 }
 
+/** A greyscale 8-bit PNG of the given size around arbitrary (already deflated) image data. */
+function makePngWithData(w: number, h: number, deflated: Uint8Array): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const v = new DataView(ihdr.buffer);
+  v.setUint32(0, w);
+  v.setUint32(4, h);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  const sig = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflated), chunk('IEND', new Uint8Array())]);
+}
+
 describe('digit image decoding', () => {
   it('decodes an RGB PNG with every row filter to greyscale', () => {
     const png = makePng(7, 6, (x, y) => [x * 30, y * 40, (x + y) * 10]);
@@ -76,6 +87,24 @@ describe('digit image decoding', () => {
   it('rejects other files and truncated data clearly', () => {
     expect(() => decodeImage(Buffer.from('GIF89a'))).toThrow(/not a PNG or PGM file/);
     expect(() => decodeImage(Buffer.from('P5 4 4 255\n\u0001\u0002'))).toThrow(/truncated/);
+  });
+
+  it('checks a declared size before allocating, and bounds PNG decompression by it', () => {
+    // A header claiming 100000×100000 (40 GB of pixels) is refused from the header alone.
+    expect(() => decodeImage(Buffer.from('P5 100000 100000 255\n\u0001'), 'huge.pgm')).toThrow(
+      /^huge.pgm: the PGM header declares 100000×100000 pixels, more than the 67,108,864 this reader accepts/,
+    );
+    expect(() => decodeImage(Buffer.from('P5 2000 2000 255\n\u0001'), 'short.pgm')).toThrow(/^short.pgm: PGM data is truncated: the header declares 2000×2000 pixels/);
+    const png = makePng(28, 28, () => [255, 255, 255]);
+    const idat = Buffer.from(png).indexOf('IDAT') + 4;
+    // Corrupt zlib data: the file is named with what is wrong.
+    const corrupt = Buffer.from(png);
+    corrupt[idat] = 0;
+    corrupt[idat + 1] = 0;
+    expect(() => decodeImage(corrupt, 'corrupt.png')).toThrow(/^corrupt.png: the PNG image data is corrupt \(/);
+    // A 28×28 greyscale PNG whose data inflates to 16 MiB stops at the 812 bytes its header allows.
+    const bomb = makePngWithData(28, 28, deflateSync(new Uint8Array(16 * 2 ** 20)));
+    expect(() => decodeImage(bomb, 'bomb.png')).toThrow('bomb.png: the PNG image data inflates to more than the 812 bytes its 28×28 header declares');
   });
 
   it('centres a dark-on-light digit into an MNIST-like 28x28 white-on-black input', () => {
