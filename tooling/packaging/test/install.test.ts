@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
 import { installedCopies } from '../src/app.js';
-import { packedManifest } from '../src/workspace.js';
+import { packedManifest, workspaceRoot } from '../src/workspace.js';
 
 const { appDir, tarballs } = inject('packaging');
 
@@ -14,10 +14,12 @@ function conditions(exportsField: unknown, path: string[] = []): string[][] {
 
 describe('the packed packages', () => {
   test('are every package under packages/', () => {
-    expect(tarballs.map((t) => t.name)).toEqual([
-      '@tessera/autograd', '@tessera/backend-cpu', '@tessera/backend-wasm', '@tessera/backend-webgpu', '@tessera/core',
-      '@tessera/datasets', '@tessera/layers', '@tessera/models', '@tessera/optimizers', 'tesserajs',
-    ]);
+    const names = readdirSync(join(workspaceRoot, 'packages'))
+      .map((dir) => (JSON.parse(readFileSync(join(workspaceRoot, 'packages', dir, 'package.json'), 'utf8')) as { name: string }).name)
+      .sort();
+    expect(names).toContain('@tessera/core');
+    expect(names.length).toBeGreaterThanOrEqual(11);
+    expect(tarballs.map((t) => t.name).sort()).toEqual(names);
   });
 
   test.each(tarballs.map((t) => [t.name, t] as const))('%s: no workspace: range, no source condition', async (_name, tarball) => {
