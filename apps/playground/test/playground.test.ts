@@ -2,9 +2,11 @@
 // vite.config.ts) and driven in headless Chromium: training on wasm and webgpu, drawing, saving
 // and loading (IndexedDB, files, the CLI trainer's format both ways), bad input, responsiveness.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import '@tessera/backend-cpu';
 import { Dense } from '@tessera/layers';
@@ -286,6 +288,65 @@ describe('the playground in Chromium', () => {
       await dataReady(p);
     } finally {
       await p.context().close();
+    }
+  });
+
+  it('pauses, resumes and stops training, and switches to Fashion-MNIST', async () => {
+    const p = await openPage(browser);
+    try {
+      await dataReady(p);
+      const done = await count(p, 'done');
+      await train(p, { backend: 'cpu', trainImages: 20_000, epochs: 3 });
+      const step = async (): Promise<number> => Number(/step (\d+)/.exec(await p.innerText('#train-status'))?.[1] ?? -1);
+      await p.waitForFunction(() => /^Training: epoch \d+, step [1-9]/.test(document.getElementById('train-status')!.innerText));
+      await p.click('#pause');
+      await p.waitForFunction(() => document.getElementById('train-status')!.innerText.endsWith('(paused)'));
+      expect(await p.innerText('#pause')).toBe('Resume');
+      const atPause = await step();
+      await p.waitForTimeout(700);
+      expect(await step()).toBe(atPause); // nothing trains while paused
+      await p.click('#pause');
+      await p.waitForFunction((n) => Number(/step (\d+)/.exec(document.getElementById('train-status')!.innerText)?.[1] ?? -1) > n, atPause);
+      await p.click('#stop');
+      await waitCount(p, 'done', done);
+      expect(await p.innerText('#train-status')).toMatch(/^Stopped: /);
+      await p.selectOption('#dataset', 'fashion');
+      await dataReady(p, 'fashion');
+      expect(await p.innerText('#data-status')).toBe('Fashion-MNIST: 60000 train / 10000 test images');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await p.context().close();
+    }
+  });
+
+  it('says so in the page when it is served without the isolation headers, and runs on one thread', async () => {
+    // The same build from a plain static server: no COOP/COEP, so no SharedArrayBuffer.
+    const dist = join(root, 'dist');
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+    const plain = createServer((req, res) => {
+      const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+      const file = join(dist, path === '/' ? 'index.html' : path);
+      if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+      res.end(readFileSync(file));
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const p = await (await browser.newContext()).newPage();
+    try {
+      await p.goto(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/`);
+      await p.waitForFunction(() => (document.getElementById('backend') as HTMLSelectElement).options.length === 3);
+      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await p.locator('#isolation-notice').isVisible()).toBe(true);
+      expect(await p.innerText('#isolation-notice')).toMatch(/Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/s);
+      expect(await p.inputValue('#threads')).toBe('1');
+      expect(await p.locator('#threads').isDisabled()).toBe(true);
+      await dataReady(p);
+    } finally {
+      await p.context().close();
+      await new Promise((resolve) => plain.close(resolve));
     }
   });
 });
