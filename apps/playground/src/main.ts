@@ -282,7 +282,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('backend-reasons').replaceChildren(...m.backends.filter((b) => !b.available).map((b) => {
         const li = document.createElement('li');
         li.dataset.backend = b.name;
-        li.textContent = `${b.name}: ${b.reason}`;
+        // Backends' reasons usually start with their own name ('webgpu: requestAdapter() …'): not twice.
+        li.textContent = b.reason.startsWith(`${b.name}: `) ? b.reason : `${b.name}: ${b.reason}`;
         return li;
       }));
       ui.threads.max = String(m.isolated ? m.maxThreads : 1);
