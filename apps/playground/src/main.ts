@@ -283,7 +283,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const li = document.createElement('li');
         li.dataset.backend = b.name;
         // Backends' reasons usually start with their own name ('webgpu: requestAdapter() …'): not twice.
-        li.textContent = b.reason.startsWith(`${b.name}: `) ? b.reason : `${b.name}: ${b.reason}`;
+        const reason = b.reason ?? `${b.name} did not start`;
+        li.textContent = reason.startsWith(`${b.name}: `) ? reason : `${b.name}: ${reason}`;
         return li;
       }));
       ui.threads.max = String(m.isolated ? m.maxThreads : 1);
