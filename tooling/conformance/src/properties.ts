@@ -128,25 +128,17 @@ function properties(): OpProperty<any>[] {
     props.push({ name, args: tensorArb(), call: (x: TensorSpec) => opFn(name)(make(x)), expected: (x: TensorSpec) => one(x.shape, x.dtype === 'bool' ? 'int32' : x.dtype) });
   }
   const pair = fc.tuple(tensorArb(), tensorArb());
-  for (const name of binaryArith) {
+  /** Arithmetic keeps the wider dtype (bool counts as int32), division and powers give float32, comparisons bool. */
+  const binaryDtype = (name: string, a: TensorSpec, b: TensorSpec): DataType =>
+    (compare as readonly string[]).includes(name) ? 'bool' : (binaryArith as readonly string[]).includes(name) ? wider(a.dtype, b.dtype, 'int32') : 'float32';
+  for (const name of [...binaryArith, ...binaryFloat, ...compare]) {
     props.push({
       name,
       args: pair,
       call: ([a, b]: [TensorSpec, TensorSpec]) => opFn(name)(make(a), make(b)),
       expected: ([a, b]: [TensorSpec, TensorSpec]) => {
         const s = broadcast(a.shape, b.shape);
-        return s && one(s, wider(a.dtype, b.dtype, 'int32'));
-      },
-    });
-  }
-  for (const name of [...binaryFloat, ...compare]) {
-    props.push({
-      name,
-      args: pair,
-      call: ([a, b]: [TensorSpec, TensorSpec]) => opFn(name)(make(a), make(b)),
-      expected: ([a, b]: [TensorSpec, TensorSpec]) => {
-        const s = broadcast(a.shape, b.shape);
-        return s && one(s, (compare as readonly string[]).includes(name) ? 'bool' : 'float32');
+        return s && one(s, binaryDtype(name, a, b));
       },
     });
   }
