@@ -5,7 +5,7 @@ import { setThreads } from '@tessera/backend-wasm';
 import { setBackend } from '@tessera/core';
 import { loadMnist } from '@tessera/datasets/node';
 import { measureThroughput, type ThroughputResult } from '../src/training.js';
-import { launchChromium } from '../test/chromium.js';
+import { launchChromium } from '@tessera/chromium';
 import { previewApp } from './preview.js';
 
 const rounds = Number(process.argv[2] ?? 2);

@@ -2,11 +2,9 @@
 // vite.config.ts) and driven in headless Chromium: training on wasm and webgpu, drawing, saving
 // and loading (IndexedDB, files, the CLI trainer's format both ways), bad input, responsiveness.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import '@tessera/backend-cpu';
 import { Dense } from '@tessera/layers';
@@ -14,7 +12,7 @@ import { sequential } from '@tessera/models';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot as root, buildApp, previewApp } from '../scripts/preview.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, serveStatic } from '@tessera/chromium';
 
 const out = join(root, 'out');
 const trainerMain = join(root, '..', 'mnist-trainer', 'dist', 'main.js');
@@ -321,22 +319,10 @@ describe('the playground in Chromium', () => {
 
   it('says so in the page when it is served without the isolation headers, and runs on one thread', async () => {
     // The same build from a plain static server: no COOP/COEP, so no SharedArrayBuffer.
-    const dist = join(root, 'dist');
-    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
-    const plain = createServer((req, res) => {
-      const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-      const file = join(dist, path === '/' ? 'index.html' : path);
-      if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
-      res.end(readFileSync(file));
-    });
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plain = await serveStatic(join(root, 'dist'), { isolated: false });
     const p = await (await browser.newContext()).newPage();
     try {
-      await p.goto(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/`);
+      await p.goto(plain.url);
       await p.waitForFunction(() => (document.getElementById('backend') as HTMLSelectElement).options.length === 3);
       expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
       expect(await p.locator('#isolation-notice').isVisible()).toBe(true);
@@ -346,7 +332,7 @@ describe('the playground in Chromium', () => {
       await dataReady(p);
     } finally {
       await p.context().close();
-      await new Promise((resolve) => plain.close(resolve));
+      await plain.close();
     }
   });
 });

@@ -1,27 +1,6 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+// Running the packaging app's page: Chromium itself comes from @tessera/chromium.
+import type { Browser } from 'playwright-core';
 import type { AppReport } from './report.js';
-
-export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-/**
- * Headless Debian Chromium with WebGPU on SwiftShader (no GPU needed), as the webgpu backend's
- * browser check launches it, and with its background traffic off.
- */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`no Chromium at ${chromiumPath}: install it with tooling/system-deps.sh (Debian's chromium), or set CHROMIUM to its path`);
-  }
-  return chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu-sandbox', '--enable-unsafe-webgpu', '--use-angle=swiftshader',
-      '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run', '--disable-quic',
-    ],
-  });
-}
 
 export interface PageRun {
   report: AppReport;

@@ -1,9 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { launchChromium, runPage, type PageRun } from '../src/browser.js';
+import { launchChromium, serveStatic, type StaticServer } from '@tessera/chromium';
+import { runPage, type PageRun } from '../src/browser.js';
 import { esbuildBuild, viteBuild } from '../src/bundle.js';
 import { disagreements, reportProblems } from '../src/report.js';
-import { serveStatic, type StaticServer } from '../src/server.js';
 
 const { appDir } = inject('packaging');
 const backends = ['cpu', 'wasm', 'webgpu'];
