@@ -1,4 +1,4 @@
-import { TesseraError, tensor, type DataType, type RandomState, type Tensor } from '@tessera/core';
+import { DTYPES, TesseraError, bytesPerElement, isDataType, tensor, type DataType, type RandomState, type Tensor } from '@tessera/core';
 import type { LossIdentifier, Metric } from '@tessera/layers';
 import { getOptimizer } from '@tessera/optimizers';
 import { Sequential } from './sequential.js';
@@ -144,8 +144,6 @@ export async function manifestSha256(j: ModelJSON): Promise<string> {
   return sha256(new TextEncoder().encode(canonicalJson(rest)));
 }
 
-const DTYPES = ['float32', 'int32', 'bool'];
-
 function malformed(what: string, got: unknown): TesseraError {
   const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 80);
   return new TesseraError(`loadModel: model.json is malformed: ${what}, got ${shown}`);
@@ -160,10 +158,10 @@ function checkEntries(list: unknown, field: string): WeightEntry[] {
     if (e === null || typeof e !== 'object') throw malformed(`${at} must be an object`, e);
     if (typeof e.name !== 'string') throw malformed(`${at}.name must be a string`, e.name);
     if (!Array.isArray(e.shape) || !e.shape.every(isCount)) throw malformed(`${at}.shape ('${e.name}') must be an array of non-negative integers`, e.shape);
-    if (!DTYPES.includes(e.dtype as string)) throw malformed(`${at}.dtype ('${e.name}') must be one of ${DTYPES.join(', ')}`, e.dtype);
+    if (!isDataType(e.dtype)) throw malformed(`${at}.dtype ('${e.name}') must be one of ${DTYPES.join(', ')}`, e.dtype);
     if (!isCount(e.offset)) throw malformed(`${at}.offset ('${e.name}') must be a non-negative integer`, e.offset);
     if (!isCount(e.byteLength)) throw malformed(`${at}.byteLength ('${e.name}') must be a non-negative integer`, e.byteLength);
-    const expected = e.shape.reduce((p, d) => p * d, 1) * bytesOf(e.dtype as DataType);
+    const expected = e.shape.reduce((p, d) => p * d, 1) * bytesPerElement(e.dtype);
     if (e.byteLength !== expected) {
       throw new TesseraError(`loadModel: ${at} '${e.name}' declares shape [${e.shape}] ${e.dtype}, which is ${expected} bytes, but byteLength ${e.byteLength}`);
     }
@@ -211,10 +209,6 @@ function checkTiling(j: ModelJSON): void {
   if (end !== j.weightsByteLength) {
     throw new TesseraError(`loadModel: the entries cover ${end} bytes of the weights file, model.json says it has ${j.weightsByteLength}`);
   }
-}
-
-function bytesOf(dtype: DataType): number {
-  return dtype === 'bool' ? 1 : 4;
 }
 
 async function pack(list: { name: string; tensor: Tensor }[], chunks: Uint8Array[], offset: { v: number }): Promise<WeightEntry[]> {
