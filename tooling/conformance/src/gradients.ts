@@ -1,7 +1,7 @@
 // The gradient half of the conformance suite: every gradient rule against float64 finite
 // differences (on 'cpu64'), and the backend's own gradients against those float64 gradients.
 import {
-  abs, add, avgPool2d, broadcastTo, clipByValue, concat, conv2d, cos, div, elu, erf, exp, expandDims, expm1,
+  abs, add, avgPool2d, broadcastTo, clipByValue, concat, conv2d, conv2dTranspose, cos, depthwiseConv2d, div, elu, erf, exp, expandDims, expm1,
   fusedConv2d, fusedMatMul, gather, gelu, leakyRelu, log, log1p, logSoftmax, logSumExp, matmul, max, maxPool2d, maximum,
   mean, memory, min, minimum, mod, moments, mul, neg, pad, pow, prod, reciprocal, relu, relu6, reshape,
   rsqrt, selu, setBackend, sigmoid, sin, slice, softmax, softmaxCrossEntropy, softplus, split, sqrt, square,
@@ -125,6 +125,12 @@ export const GRADIENT_CASES: Case[] = [
   { name: 'fusedConv2d (tanh, stride 2 same, no bias)', f: (x, w) => fusedConv2d({ x, filter: w, strides: 2, padding: 'same', activation: 'tanh' }), inputs: [{ shape: [1, 6, 5, 2] }, { shape: [3, 2, 2, 2] }] },
   { name: 'fusedConv2d (sigmoid, bias)', f: (x, w, b) => fusedConv2d({ x, filter: w, bias: b, activation: 'sigmoid' }), inputs: [{ shape: [1, 4, 4, 1] }, { shape: [2, 2, 1, 2] }, { shape: [2] }] },
   { name: 'conv2d (dilation 2, explicit padding)', f: (x, w) => conv2d(x, w, 1, [[1, 0], [0, 2]], 2), inputs: [{ shape: [1, 6, 6, 1] }, { shape: [2, 2, 1, 2] }] },
+  { name: 'conv2dTranspose (stride 2, same)', f: (x, w) => conv2dTranspose(x, w, [1, 6, 5, 2], 2, 'same'), inputs: [{ shape: [1, 3, 3, 3] }, { shape: [3, 3, 2, 3] }] },
+  { name: 'conv2dTranspose (valid, strides [2,1])', f: (x, w) => conv2dTranspose(x, w, [2, 6, 4, 1], [2, 1]), inputs: [{ shape: [2, 3, 3, 2] }, { shape: [2, 2, 1, 2] }] },
+  { name: 'grad of grad (conv2dTranspose)', f: (x, w) => grads((p, q) => square(conv2dTranspose(p, q, [1, 4, 4, 1], 2)))([x, w])[0]!, inputs: [{ shape: [1, 2, 2, 2] }, { shape: [2, 2, 1, 2] }] },
+  { name: 'depthwiseConv2d (valid, multiplier 2)', f: (x, w) => depthwiseConv2d(x, w), inputs: [{ shape: [2, 4, 4, 2] }, { shape: [3, 3, 2, 2] }] },
+  { name: 'depthwiseConv2d (stride 2, same)', f: (x, w) => depthwiseConv2d(x, w, 2, 'same'), inputs: [{ shape: [1, 5, 4, 3] }, { shape: [3, 2, 3, 1] }] },
+  { name: 'depthwiseConv2d (dilation 2, same)', f: (x, w) => depthwiseConv2d(x, w, 1, 'same', 2), inputs: [{ shape: [1, 5, 5, 2] }, { shape: [2, 2, 2, 1] }] },
   u('maxPool2d (2x2)', (x) => maxPool2d(x, 2), 'any', [1, 4, 4, 2]),
   u('maxPool2d (3x3 stride 2 same)', (x) => maxPool2d(x, 3, 2, 'same'), 'any', [1, 5, 5, 1]),
   u('avgPool2d (3x3 stride 2 same)', (x) => avgPool2d(x, 3, 2, 'same'), 'any', [1, 5, 5, 2]),

@@ -486,6 +486,31 @@ export function conv2d(x: Nd, f: Nd, g: ConvGeometry): Nd {
   return { shape: [nb, g.outH, g.outW, o], data: out };
 }
 
+/** NHWC input, filter [fh, fw, C, M]: output channel c·M + m sees only input channel c. */
+export function depthwiseConv2d(x: Nd, f: Nd, g: ConvGeometry): Nd {
+  const [nb, h, w, c] = x.shape as [number, number, number, number];
+  const [fh, fw, , m] = f.shape as [number, number, number, number];
+  const out = new Array<number>(nb * g.outH * g.outW * c * m).fill(0);
+  for (let b = 0; b < nb; b++)
+    for (let oy = 0; oy < g.outH; oy++)
+      for (let ox = 0; ox < g.outW; ox++)
+        for (let ic = 0; ic < c; ic++)
+          for (let q = 0; q < m; q++) {
+            let s = 0;
+            for (let ky = 0; ky < fh; ky++) {
+              const iy = oy * g.strides[0] - g.pad[0] + ky * g.dilations[0];
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < fw; kx++) {
+                const ix = ox * g.strides[1] - g.pad[2] + kx * g.dilations[1];
+                if (ix < 0 || ix >= w) continue;
+                s += x.data[((b * h + iy) * w + ix) * c + ic]! * f.data[((ky * fw + kx) * c + ic) * m + q]!;
+              }
+            }
+            out[((b * g.outH + oy) * g.outW + ox) * c * m + ic * m + q] = s;
+          }
+  return { shape: [nb, g.outH, g.outW, c * m], data: out };
+}
+
 /** dx of conv2d: every dy cell spreads back through the filter taps it came from. */
 export function conv2dBackpropInput(dy: Nd, f: Nd, inputShape: readonly number[], g: ConvGeometry): Nd {
   const [nb, h, w, c] = inputShape as [number, number, number, number];

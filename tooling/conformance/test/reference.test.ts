@@ -73,6 +73,13 @@ describe('float64 references', () => {
     );
   });
 
+  it('depthwiseConv2d convolves each channel with its own taps', () => {
+    // Channel 0 [1,2,3] with taps [1,-1]; channel 1 [10,20,30] with taps [2,0.5].
+    const x = R.nd([1, 3, 1, 2], [1, 10, 2, 20, 3, 30]);
+    const f = R.nd([2, 1, 2, 1], [1, 2, -1, 0.5]);
+    expect(R.depthwiseConv2d(x, f, R.convGeometry(3, 1, 2, 1, [1, 1], 'valid', [1, 1]))).toEqual(R.nd([1, 2, 1, 2], [-1, 30, -1, 55]));
+  });
+
   it('conv2d backprop references are the adjoints of conv2d', () => {
     // <conv2d(x, f), dy> == <x, dx(dy, f)> == <f, df(x, dy)> for any x, f, dy.
     const x = R.nd([1, 4, 5, 2], Array.from({ length: 40 }, (_, i) => Math.sin(i)));

@@ -5,7 +5,8 @@ import { parseAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, div, erf, exp, expm1, greater, maximum, minimum, mul, neg, relu, sigmoid, sub, tanh, where } from './elementwise.js';
 import { logSumExp, max, sum } from './reduce.js';
-import { cast, reshape } from './shape_ops.js';
+import { cast, pad, reshape, slice } from './shape_ops.js';
+import { tidy } from '../globals.js';
 import { applyFusedActivation, checkFusedActivation } from './fused.js';
 import { checkValue } from './creation.js';
 import { convert, op, runKernel, type TensorLike } from './op.js';
@@ -216,6 +217,113 @@ export const fusedConv2d = op('fusedConv2d', (args: FusedConv2DArgs): Tensor => 
   }
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 });
+
+const fmtPad = (p: Padding): string => (typeof p === 'string' ? `'${p}'` : JSON.stringify(p));
+
+/**
+ * Transposed 2-D convolution (conv2d's gradient with respect to its input, also called
+ * deconvolution), as TF.js's conv2dTranspose: x [N,h,w,inChannels] and a filter [fh,fw,outChannels,
+ * inChannels] make a tensor of `outputShape` ([N,H,W,outChannels], or [H,W,outChannels] for a rank-3
+ * x). `outputShape` is the input of the conv2d being transposed: conv2d of an [H,W] image with these
+ * strides, padding and dilations must give x's [h,w]. Its gradients are conv2d and its filter backprop.
+ */
+export const conv2dTranspose = op(
+  'conv2dTranspose',
+  (
+    x: TensorLike,
+    filter: TensorLike,
+    outputShape: readonly number[],
+    strides: number | [number, number] = 1,
+    padding: Padding = 'valid',
+    dilations: number | [number, number] = 1,
+  ): Tensor => {
+    const name = 'conv2dTranspose';
+    let t = floatArg(name, x);
+    const f = floatArg(name, filter, 'filter');
+    const unbatched = t.rank === 3;
+    if (unbatched) t = reshape(t, [1, ...t.shape]);
+    if (t.rank !== 4) throw new TesseraError(`${name}: x must be rank 4 (NHWC) or 3 (HWC), got ${fmtShape(t.shape)}`);
+    if (f.rank !== 4) throw new TesseraError(`${name}: filter must be rank 4 [height, width, outChannels, inChannels], got ${fmtShape(f.shape)}`);
+    const [n, h, w, c] = t.shape as [number, number, number, number];
+    const [fh, fw, fo, fi] = f.shape as [number, number, number, number];
+    if (fi !== c) {
+      throw new TesseraError(`${name}: x ${fmtShape(t.shape)} has ${c} channels but the filter ${fmtShape(f.shape)} ([height, width, outChannels, inChannels]) expects ${fi}`);
+    }
+    const okShape = Array.isArray(outputShape) && (outputShape.length === 4 || outputShape.length === 3) && outputShape.every((d) => Number.isInteger(d) && d >= 1);
+    if (!okShape) throw new TesseraError(`${name}: outputShape must be [batch, height, width, channels] or [height, width, channels] of positive integers, got ${JSON.stringify(outputShape)}`);
+    const out = outputShape.length === 3 ? [n, ...outputShape] : [...outputShape];
+    const [on, oh, ow, oc] = out as [number, number, number, number];
+    if (on !== n || oc !== fo) {
+      throw new TesseraError(`${name}: outputShape ${JSON.stringify(outputShape)} must have x's batch ${n} and the filter's ${fo} outChannels (filter ${fmtShape(f.shape)}, x ${fmtShape(t.shape)})`);
+    }
+    const s = pair(name, strides, 'strides');
+    const d = pair(name, dilations, 'dilations');
+    const [fwdH] = spatial(name, oh, fh, s[0], d[0], padding, 0);
+    const [fwdW] = spatial(name, ow, fw, s[1], d[1], padding, 1);
+    if (fwdH !== h || fwdW !== w) {
+      throw new TesseraError(
+        `${name}: outputShape ${JSON.stringify(outputShape)} does not match x ${fmtShape(t.shape)}: conv2d of a ${oh}x${ow} input with the ${fh}x${fw} filter ` +
+          `(strides ${s}, dilations ${d}, padding ${fmtPad(padding)}) gives ${fwdH}x${fwdW}, not x's ${h}x${w}`,
+      );
+    }
+    const info = conv2dInfo(name, out, [fh, fw, fo, fi], s, padding, d);
+    const y = runKernel('Conv2DBackpropInput', [t, f], { ...info.attrs, inputShape: out });
+    return unbatched ? reshape(y, y.shape.slice(1)) : y;
+  },
+);
+
+/**
+ * Depthwise 2-D convolution, as TF.js's depthwiseConv2d: each input channel is convolved with its own
+ * channelMultiplier filters. x [N,H,W,C], filter [fh,fw,C,M] → [N,outH,outW,C·M], output channel
+ * c·M + m from input channel c and filter [:,:,c,m]. Composed (one strided window per filter tap times
+ * that tap's weights, summed), so it runs on every backend and autograd differentiates it.
+ */
+export const depthwiseConv2d = op(
+  'depthwiseConv2d',
+  (x: TensorLike, filter: TensorLike, strides: number | [number, number] = 1, padding: Padding = 'valid', dilations: number | [number, number] = 1): Tensor => {
+    const name = 'depthwiseConv2d';
+    let t = floatArg(name, x);
+    const f = floatArg(name, filter, 'filter');
+    const unbatched = t.rank === 3;
+    if (unbatched) t = reshape(t, [1, ...t.shape]);
+    if (t.rank !== 4) throw new TesseraError(`${name}: x must be rank 4 (NHWC) or 3 (HWC), got ${fmtShape(t.shape)}`);
+    if (f.rank !== 4) throw new TesseraError(`${name}: filter must be rank 4 [height, width, inChannels, channelMultiplier], got ${fmtShape(f.shape)}`);
+    const [n, , , c] = t.shape as [number, number, number, number];
+    const [fh, fw, fc, m] = f.shape as [number, number, number, number];
+    if (fc !== c) {
+      throw new TesseraError(`${name}: input channels differ: x is ${fmtShape(t.shape)} (NHWC, ${c} channels), filter is ${fmtShape(f.shape)} ([height, width, inChannels, channelMultiplier], ${fc} in-channels)`);
+    }
+    // The geometry (output size, padding) of a conv2d with this window.
+    const { attrs, outShape } = conv2dInfo(name, t.shape, [fh, fw, c, c * m], strides, padding, dilations);
+    const [, oh, ow] = outShape;
+    const [sh, sw] = attrs.strides;
+    const [dh, dw] = attrs.dilations;
+    const [pt, pb, pl, pr] = attrs.pad;
+    // Pad so that every tap's window of oh·sh rows (ow·sw columns) lies inside, then keep every
+    // stride-th row and column of it.
+    const hp = t.shape[1]! + pt + pb;
+    const wp = t.shape[2]! + pl + pr;
+    const extraH = Math.max(0, (fh - 1) * dh + oh * sh - hp);
+    const extraW = Math.max(0, (fw - 1) * dw + ow * sw - wp);
+    const padded = pad(t, [[0, 0], [pt, pb + extraH], [pl, pr + extraW], [0, 0]]);
+    const taps = reshape(f, [fh, fw, 1, 1, 1, c, m]);
+    let acc: Tensor | null = null;
+    for (let ky = 0; ky < fh; ky++) {
+      for (let kx = 0; kx < fw; kx++) {
+        const prev: Tensor | null = acc;
+        acc = tidy(() => {
+          let win = slice(padded, [0, ky * dh, kx * dw, 0], [n, oh * sh, ow * sw, c]);
+          if (sh > 1 || sw > 1) win = slice(reshape(win, [n, oh, sh, ow, sw, c]), [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]);
+          const term = mul(reshape(win, [n, oh, ow, c, 1]), reshape(slice(taps, [ky, kx], [1, 1]), [1, 1, 1, c, m]));
+          return prev ? add(prev, term) : term;
+        });
+        prev?.dispose();
+      }
+    }
+    const y = reshape(acc!, [n, oh, ow, c * m]);
+    return unbatched ? reshape(y, y.shape.slice(1)) : y;
+  },
+);
 
 function poolInfo(name: string, xShape: readonly number[], poolSize: number | [number, number], strides: number | [number, number] | undefined, padding: Padding): { attrs: PoolAttrs } {
   const k = pair(name, poolSize, 'poolSize');

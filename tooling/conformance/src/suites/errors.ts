@@ -1,5 +1,5 @@
 import {
-  DisposedTensorError, TesseraError, add, argMax, broadcastTo, cast, clipByValue, concat, conv2d, expandDims, fusedConv2d, fusedMatMul, gather,
+  DisposedTensorError, TesseraError, add, argMax, broadcastTo, cast, clipByValue, concat, conv2d, conv2dTranspose, depthwiseConv2d, expandDims, fusedConv2d, fusedMatMul, gather,
   getBackend, logicalAnd, logicalNot, matmul, maxPool2d, oneHot, pad, randomUniform, range, reshape, setBackend, slice, softmax,
   softmaxCrossEntropy, split, squeeze, stack, sum, tensor, tile, transpose, variable, where, zeros, type DataType, type Tensor,
 } from '@tessera/core';
@@ -117,6 +117,24 @@ const CASES: ErrorCase[] = [
   },
   { name: 'conv2d of a rank-2 input', make: () => [z([4, 4]), z([2, 2, 1, 1])], act: (x, f) => conv2d(x!, f!), message: 'conv2d: x must be rank 4 (NHWC) or 3 (HWC), got [4,4]' },
   { name: 'conv2d with a filter larger than the input', make: () => [z([1, 2, 2, 1]), z([3, 3, 1, 1])], act: (x, f) => conv2d(x!, f!), message: /conv2d: the 3x3 filter .* does not fit the 2x2 input/ },
+  {
+    name: 'conv2dTranspose with an outputShape that conv2d does not map to x',
+    make: () => [z([1, 4, 4, 2]), z([3, 3, 1, 2])],
+    act: (x, f) => conv2dTranspose(x!, f!, [1, 7, 7, 1], 2),
+    message: "conv2dTranspose: outputShape [1,7,7,1] does not match x [1,4,4,2]: conv2d of a 7x7 input with the 3x3 filter (strides 2,2, dilations 1,1, padding 'valid') gives 3x3, not x's 4x4",
+  },
+  {
+    name: 'conv2dTranspose with mismatched channels',
+    make: () => [z([1, 4, 4, 2]), z([3, 3, 1, 3])],
+    act: (x, f) => conv2dTranspose(x!, f!, [1, 9, 9, 1], 2),
+    message: 'conv2dTranspose: x [1,4,4,2] has 2 channels but the filter [3,3,1,3] ([height, width, outChannels, inChannels]) expects 3',
+  },
+  {
+    name: 'depthwiseConv2d with mismatched channels',
+    make: () => [z([1, 4, 4, 3]), z([2, 2, 2, 1])],
+    act: (x, f) => depthwiseConv2d(x!, f!),
+    message: 'depthwiseConv2d: input channels differ: x is [1,4,4,3] (NHWC, 3 channels), filter is [2,2,2,1] ([height, width, inChannels, channelMultiplier], 2 in-channels)',
+  },
   { name: 'maxPool2d with a window larger than the input', make: () => [z([1, 2, 2, 1])], act: (x) => maxPool2d(x!, 3), message: 'maxPool2d: the 3x3 window does not fit the 2x2 input' },
   {
     name: 'softmaxCrossEntropy with mismatched shapes',

@@ -1,5 +1,5 @@
 import {
-  add, clone, conv2d, dispose, gelu, keep, logSoftmax, logSumExp, matmul, mean, memory, moments, mul, randomNormal, reshape,
+  add, clone, conv2d, conv2dTranspose, depthwiseConv2d, dispose, gelu, keep, logSoftmax, logSumExp, matmul, mean, memory, moments, mul, randomNormal, reshape,
   resetPeakMemory, softmax, softmaxCrossEntropy, square, sub, sum, tensor, tidy, tidyAsync, transpose, variable, TesseraError, type AsyncScope,
   type Tensor,
 } from '@tessera/core';
@@ -272,6 +272,8 @@ export function memorySuite(ctx: SuiteContext): void {
       ['softmaxCrossEntropy', () => tidy(() => [softmax(x()), x()]), ([l, t]) => softmaxCrossEntropy(l!, t!)],
       ['matmul with batch broadcasting', () => [randomNormal([3, 1, 2, 4], 0, 1, 'float32', 1), randomNormal([5, 4, 2], 0, 1, 'float32', 2)], ([a, b]) => matmul(a!, b!)],
       ['conv2d (same, stride 2, rank-3 input)', () => [randomNormal([5, 5, 2], 0, 1, 'float32', 4), randomNormal([3, 3, 2, 3], 0, 1, 'float32', 5)], ([t, f]) => conv2d(t!, f!, 2, 'same')],
+      ['conv2dTranspose (stride 2, same)', () => [randomNormal([1, 3, 3, 2], 0, 1, 'float32', 6), randomNormal([3, 3, 1, 2], 0, 1, 'float32', 7)], ([t, f]) => conv2dTranspose(t!, f!, [1, 6, 6, 1], 2, 'same')],
+      ['depthwiseConv2d (stride 2, same, multiplier 2)', () => [randomNormal([1, 5, 5, 2], 0, 1, 'float32', 8), randomNormal([3, 3, 2, 2], 0, 1, 'float32', 9)], ([t, f]) => depthwiseConv2d(t!, f!, 2, 'same')],
       ['mean of an int32 tensor (casts)', () => [tensor([1, 2, 3], [3], 'int32')], ([t]) => mean(t!)],
       ['add of arrays (converted inputs)', () => [], () => add([1, 2], [[3], [4]])],
     ];

@@ -1,4 +1,4 @@
-import { avgPool2d, conv2d, div, fusedConv2d, logSoftmax, maxPool2d, softmax, softmaxCrossEntropy, sum, tidy, type FusedActivation, type Padding } from '@tessera/core';
+import { avgPool2d, conv2d, conv2dTranspose, depthwiseConv2d, div, fusedConv2d, logSoftmax, maxPool2d, softmax, softmaxCrossEntropy, sum, tidy, type FusedActivation, type Padding } from '@tessera/core';
 import { caseSuite, type OpCase, type SuiteContext } from '../harness.js';
 import { choice, ints, uniform, type InputSpec } from '../inputs.js';
 import * as R from '../reference.js';
@@ -117,6 +117,68 @@ CONV.push({
   ref: (x, f) => R.conv2d(x!, f!, R.convGeometry(4, 4, 2, 2, [1, 1], 'valid', [1, 1])),
 });
 
+/** conv2dTranspose is Conv2DBackpropInput with x as dy: s.x is its output shape, s.f [fh,fw,outC,inC]. */
+function convTransposeCase(s: ConvSpec): OpCase {
+  const padding = s.padding ?? 'valid';
+  const [n, h, w] = s.x as [number, number, number, number];
+  const g = R.convGeometry(h, w, s.f[0]!, s.f[1]!, pairOf(s.strides), refPadding(padding), pairOf(s.dilations));
+  return {
+    name: `conv2dTranspose ${s.label}: output [${s.x}] filter [${s.f}]`,
+    inputs: [{ shape: [n, g.outH, g.outW, s.f[3]!], gen: unit }, { shape: s.f, gen: unit }],
+    run: (x, f) => conv2dTranspose(x!, f!, s.x, s.strides ?? 1, padding, s.dilations ?? 1),
+    ref: (x, f) => R.conv2dBackpropInput(x!, f!, s.x, g),
+    tolScale: 10,
+  };
+}
+
+const CONV_TRANSPOSE: OpCase[] = [
+  { label: 'valid', x: [2, 6, 5, 3], f: [3, 3, 3, 2] },
+  { label: 'stride 2 same', x: [1, 8, 7, 2], f: [3, 3, 2, 4], strides: 2, padding: 'same' },
+  { label: 'stride 2 valid (kernel 2, the usual upsampling)', x: [2, 6, 4, 1], f: [2, 2, 1, 3], strides: 2 },
+  { label: 'strides [2,3] valid with an extra row and column', x: [1, 8, 9, 2], f: [3, 2, 2, 2], strides: [2, 3] },
+  { label: 'dilation 2 same', x: [1, 6, 6, 2], f: [3, 3, 2, 2], padding: 'same', dilations: 2 },
+  { label: 'explicit padding [[1,0],[2,1]] stride 2', x: [1, 7, 6, 1], f: [3, 3, 1, 2], strides: 2, padding: [[1, 0], [2, 1]] },
+].map((s) => convTransposeCase(s as ConvSpec));
+
+CONV_TRANSPOSE.push({
+  name: 'conv2dTranspose rank-3 input with outputShape [H,W,C]',
+  inputs: [{ shape: [3, 3, 2], gen: unit }, { shape: [2, 2, 3, 2], gen: unit }],
+  run: (x, f) => conv2dTranspose(x!, f!, [6, 6, 3], 2),
+  ref: (x, f) => {
+    const y = R.conv2dBackpropInput(R.reshape(x!, [1, 3, 3, 2]), f!, [1, 6, 6, 3], R.convGeometry(6, 6, 2, 2, [2, 2], 'valid', [1, 1]));
+    return R.reshape(y, [6, 6, 3]);
+  },
+  tolScale: 10,
+});
+
+function depthwiseCase(s: ConvSpec): OpCase {
+  const padding = s.padding ?? 'valid';
+  return {
+    name: `depthwiseConv2d ${s.label}: x [${s.x}] filter [${s.f}]`,
+    inputs: [{ shape: s.x, gen: unit }, { shape: s.f, gen: unit }],
+    run: (x, f) => depthwiseConv2d(x!, f!, s.strides ?? 1, padding, s.dilations ?? 1),
+    ref: (x, f) => {
+      const batched = x!.shape.length === 4 ? x! : R.reshape(x!, [1, ...x!.shape]);
+      const [, h, w] = batched.shape as [number, number, number, number];
+      const g = R.convGeometry(h, w, f!.shape[0]!, f!.shape[1]!, pairOf(s.strides), refPadding(padding), pairOf(s.dilations));
+      const y = R.depthwiseConv2d(batched, f!, g);
+      return x!.shape.length === 4 ? y : R.reshape(y, y.shape.slice(1));
+    },
+    tolScale: 10,
+  };
+}
+
+const DEPTHWISE: OpCase[] = [
+  { label: 'valid', x: [2, 6, 5, 3], f: [3, 3, 3, 1] },
+  { label: 'same, channel multiplier 2', x: [1, 5, 6, 2], f: [3, 3, 2, 2], padding: 'same' },
+  { label: 'stride 2 same (odd sizes)', x: [1, 7, 5, 2], f: [3, 3, 2, 1], strides: 2, padding: 'same' },
+  { label: 'strides [2,1] valid, multiplier 3', x: [2, 7, 6, 2], f: [2, 3, 2, 3], strides: [2, 1] },
+  { label: 'dilation 2 same', x: [1, 7, 7, 3], f: [3, 3, 3, 1], padding: 'same', dilations: 2 },
+  { label: 'explicit padding [[1,2],[0,1]] stride 2', x: [1, 6, 5, 2], f: [3, 3, 2, 2], strides: 2, padding: [[1, 2], [0, 1]] },
+  { label: 'rank-3 input (one image)', x: [5, 4, 2], f: [2, 2, 2, 1] },
+  { label: '1x1 filter', x: [2, 3, 3, 4], f: [1, 1, 4, 2] },
+].map((s) => depthwiseCase(s as ConvSpec));
+
 const CONV_ACTIVATIONS: Record<FusedActivation, (v: number) => number> = {
   linear: (v) => v,
   relu: (v) => Math.max(v, 0),
@@ -200,6 +262,9 @@ export function nnSuite(ctx: SuiteContext): void {
   caseSuite(ctx, 'softmax on transposed inputs', SOFTMAX.filter((c) => c.name.startsWith('softmax [2,3,5]')), ['transposed']);
   caseSuite(ctx, 'conv2d (NHWC)', CONV);
   caseSuite(ctx, 'conv2d on transposed and sliced inputs', CONV.slice(0, 2), ['transposed', 'sliced']);
+  caseSuite(ctx, 'conv2dTranspose (Conv2DBackpropInput of x)', CONV_TRANSPOSE);
+  caseSuite(ctx, 'depthwiseConv2d (composed)', DEPTHWISE);
+  caseSuite(ctx, 'depthwiseConv2d on transposed and sliced inputs', DEPTHWISE.slice(0, 2), ['transposed', 'sliced']);
   caseSuite(ctx, 'fusedConv2d (conv2d + bias + activation)', FUSED_CONV);
   caseSuite(ctx, 'fusedConv2d on sliced inputs', FUSED_CONV.slice(2, 3), ['sliced']);
   caseSuite(ctx, 'maxPool2d', POOLS.map((s) => poolCase('max', s)), ['sliced']);
