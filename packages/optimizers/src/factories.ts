@@ -1,7 +1,10 @@
+import { Adadelta, type AdadeltaOptions } from './adadelta.js';
 import { AdaGrad, type AdaGradOptions } from './adagrad.js';
 import { Adam, type AdamOptions } from './adam.js';
 import { Adamax, type AdamaxOptions } from './adamax.js';
 import { AdamW, type AdamWOptions } from './adamw.js';
+import { Lion, type LionOptions } from './lion.js';
+import { Nadam, type NadamOptions } from './nadam.js';
 import type { LearningRate, OptimizerOptions } from './optimizer.js';
 import { LearningRateSchedule } from './schedules/schedule.js';
 import { RMSProp, type RMSPropOptions } from './rmsprop.js';
@@ -36,4 +39,16 @@ export function adamw(opts?: AdamWOptions | number | LearningRateSchedule): Adam
 
 export function adamax(opts?: AdamaxOptions | number | LearningRateSchedule): Adamax {
   return new Adamax(options(opts));
+}
+
+export function nadam(opts?: NadamOptions | number | LearningRateSchedule): Nadam {
+  return new Nadam(options(opts));
+}
+
+export function adadelta(opts?: AdadeltaOptions | number | LearningRateSchedule): Adadelta {
+  return new Adadelta(options(opts));
+}
+
+export function lion(opts?: LionOptions | number | LearningRateSchedule): Lion {
+  return new Lion(options(opts));
 }

@@ -1,8 +1,11 @@
 import { TesseraError, checkOptions } from '@tessera/core';
+import { Adadelta } from './adadelta.js';
 import { AdaGrad } from './adagrad.js';
 import { Adam } from './adam.js';
 import { Adamax } from './adamax.js';
 import { AdamW } from './adamw.js';
+import { Lion } from './lion.js';
+import { Nadam } from './nadam.js';
 import { Optimizer, type OptimizerConfig, type OptimizerOptions, type SerializedOptimizer } from './optimizer.js';
 import { RMSProp } from './rmsprop.js';
 import { deserialize as deserializeSchedule, isSerializedSchedule } from './schedules/registry.js';
@@ -27,12 +30,15 @@ registerOptimizer('RMSProp', (c) => new RMSProp(c));
 registerOptimizer('Adam', (c) => new Adam(c));
 registerOptimizer('AdamW', (c) => new AdamW(c));
 registerOptimizer('Adamax', (c) => new Adamax(c));
+registerOptimizer('Nadam', (c) => new Nadam(c));
+registerOptimizer('Adadelta', (c) => new Adadelta(c));
+registerOptimizer('Lion', (c) => new Lion(c));
 
 export type OptimizerIdentifier = string | SerializedOptimizer | { className: string; config?: OptimizerConfig } | Optimizer;
 
 /**
  * Resolves an optimizer: an instance is returned as is; a name ('sgd', 'adam', 'adamw', 'adamax',
- * 'rmsprop', 'adagrad', any case) gives one with Keras's defaults; `{ className, config }` (as
+ * 'nadam', 'rmsprop', 'adagrad', 'adadelta', 'lion', any case) gives one with Keras's defaults; `{ className, config }` (as
  * `serialize()` writes it) rebuilds one, its learning-rate schedule included.
  */
 export function getOptimizer(identifier: OptimizerIdentifier): Optimizer {

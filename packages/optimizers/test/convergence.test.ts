@@ -1,7 +1,7 @@
 import '@tessera/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { add, dispose, matmul, mean, randomNormal, square, sub, tensor, tidy, variable, type Tensor } from '@tessera/core';
-import { adagrad, adam, adamax, adamw, rmsprop, schedules, sgd, type Optimizer } from '../src/index.js';
+import { adadelta, adagrad, adam, adamax, adamw, lion, nadam, rmsprop, schedules, sgd, type Optimizer } from '../src/index.js';
 
 // Noise-free linear regression: the optimum is W = [2, -3], b = 1 with zero loss.
 const TRUE_W = [2, -3];
@@ -39,6 +39,11 @@ const cases: [string, () => Optimizer, number][] = [
   ['adam amsgrad', () => adam({ learningRate: 0.1, amsgrad: true }), 400],
   ['adamw', () => adamw({ learningRate: 0.1, weightDecay: 1e-4 }), 400],
   ['adamax', () => adamax(0.2), 400],
+  ['nadam', () => nadam(0.1), 400],
+  // Adadelta's first steps are about lr·√ε: the paper's lr 1 with a larger epsilon.
+  ['adadelta', () => adadelta({ learningRate: 1, epsilon: 1e-3 }), 400],
+  // Lion moves every weight by ±lr each step: it settles only as the rate decays.
+  ['lion', () => lion(schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 50, decayRate: 0.5 })), 400],
 ];
 
 describe('each optimizer fits a linear regression', () => {

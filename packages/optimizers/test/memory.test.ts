@@ -10,6 +10,9 @@ const configs: OptimizerIdentifier[] = [
   { className: 'Adam', config: { amsgrad: true } },
   { className: 'AdamW', config: {} },
   { className: 'Adamax', config: {} },
+  { className: 'Nadam', config: {} },
+  { className: 'Adadelta', config: {} },
+  { className: 'Lion', config: {} },
 ];
 
 describe('memory', () => {

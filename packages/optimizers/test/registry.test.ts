@@ -2,7 +2,8 @@ import '@tessera/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { dispose, mul, sign, square, sub, sum, tensor, type Tensor, type Variable } from '@tessera/core';
 import {
-  AdaGrad, Adam, Adamax, AdamW, Optimizer, RMSProp, SGD, adam, getOptimizer, optimizers, schedules, sgd, type Slots,
+  AdaGrad, Adadelta, Adam, Adamax, AdamW, Lion, Nadam, Optimizer, RMSProp, SGD, adadelta, adam, getOptimizer, lion, nadam, optimizers, schedules, sgd,
+  type Slots,
 } from '../src/index.js';
 import { expectClose, freshVariable } from './helpers.js';
 
@@ -13,6 +14,9 @@ describe('optimizers.get', () => {
       ['adam', Adam, 0.001],
       ['adamw', AdamW, 0.001],
       ['adamax', Adamax, 0.001],
+      ['nadam', Nadam, 0.001],
+      ['Adadelta', Adadelta, 0.001],
+      ['lion', Lion, 0.001],
       ['rmsprop', RMSProp, 0.001],
       ['adagrad', AdaGrad, 0.001],
       ['RMSprop', RMSProp, 0.001],
@@ -26,6 +30,12 @@ describe('optimizers.get', () => {
     expect((getOptimizer('adam') as Adam).epsilon).toBe(1e-7);
     expect((getOptimizer('adamw') as AdamW).weightDecay).toBe(0.004);
     expect((getOptimizer('adagrad') as AdaGrad).initialAccumulatorValue).toBe(0.1);
+    expect(getOptimizer('nadam').getConfig()).toEqual({ learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+    expect(getOptimizer('adadelta').getConfig()).toEqual({ learningRate: 0.001, rho: 0.95, epsilon: 1e-7 });
+    expect(getOptimizer('LION').getConfig()).toEqual({ learningRate: 0.001, beta1: 0.9, beta2: 0.99 });
+    expect(nadam(0.01).learningRate).toBe(0.01);
+    expect(adadelta({ learningRate: 1 }).learningRate).toBe(1);
+    expect(lion(3e-4)).toBeInstanceOf(Lion);
   });
 
   it('returns an optimizer instance as is', () => {
@@ -41,6 +51,9 @@ describe('optimizers.get', () => {
       adam({ learningRate: schedules.cosineDecay({ initialLearningRate: 0.01, decaySteps: 100, alpha: 0.1 }), amsgrad: true, beta1: 0.8 }),
       new AdamW({ weightDecay: 0.1, beta2: 0.99 }),
       new Adamax({ beta1: 0.7 }),
+      new Nadam({ beta1: 0.8, epsilon: 1e-6, clipValue: 1 }),
+      new Adadelta({ learningRate: 1, rho: 0.9 }),
+      new Lion({ beta1: 0.95, beta2: 0.98 }),
     ];
     for (const opt of list) {
       const json = JSON.parse(JSON.stringify(optimizers.serialize(opt)));
@@ -59,7 +72,12 @@ describe('optimizers.get', () => {
   });
 
   it('names the problem: unknown optimizer, unknown option, bad values', () => {
-    expect(() => getOptimizer('adamm')).toThrow(/unknown optimizer 'adamm' \(known: SGD, AdaGrad, RMSProp, Adam, AdamW, Adamax/);
+    expect(() => getOptimizer({ className: 'Nadam', config: { beta1: 1 } })).toThrow(/Nadam: 'beta1' must be in \[0, 1\), got 1/);
+    expect(() => getOptimizer({ className: 'Adadelta', config: { rho: -0.1 } })).toThrow(/Adadelta: 'rho' must be in \[0, 1\), got -0.1/);
+    expect(() => getOptimizer({ className: 'Adadelta', config: { epsilon: 0 } })).toThrow(/Adadelta: 'epsilon' must be in \(0, inf\), got 0/);
+    expect(() => getOptimizer({ className: 'Lion', config: { beta1: 0 } })).toThrow(/Lion: 'beta1' must be in \(0, 1\], got 0/);
+    expect(() => lion({ beta2: 1.5 })).toThrow(/Lion: 'beta2' must be in \[0, 1\], got 1.5/);
+    expect(() => getOptimizer('adamm')).toThrow(/unknown optimizer 'adamm' \(known: SGD, AdaGrad, RMSProp, Adam, AdamW, Adamax, Nadam, Adadelta, Lion/);
     expect(() => getOptimizer({ className: 'Adam', config: { beta_1: 0.9 } })).toThrow(/Adam: unknown option 'beta_1' \(did you mean 'beta1'\?\)/);
     expect(() => getOptimizer({ className: 'Adam', config: { beta1: 1 } })).toThrow(/Adam: 'beta1' must be in \[0, 1\), got 1/);
     expect(() => getOptimizer({ className: 'SGD', config: { momentum: 'high' } })).toThrow(/SGD: 'momentum' must be a finite number, got the string 'high'/);
@@ -175,6 +193,9 @@ describe('optimizer options from JavaScript', () => {
     expect(() => new AdamW({ weight_decay: 0.1 } as never)).toThrow(/did you mean 'weightDecay'/);
     expect(() => new AdaGrad({ rho: 0.9 } as never)).toThrow(/AdaGrad: unknown option 'rho'/);
     expect(() => new Adamax({ amsgrad: true } as never)).toThrow(/Adamax: unknown option 'amsgrad'/);
+    expect(() => new Nadam({ beta_2: 0.99 } as never)).toThrow(/Nadam: unknown option 'beta_2' \(did you mean 'beta2'\?\)/);
+    expect(() => new Adadelta({ beta1: 0.9 } as never)).toThrow(/Adadelta: unknown option 'beta1'/);
+    expect(() => new Lion({ epsilon: 1e-7 } as never)).toThrow(/Lion: unknown option 'epsilon'/);
     expect(() => new Adam({ learningRate: 0.1, beta1: 0.8, beta2: 0.9, epsilon: 1e-6, amsgrad: true, clipNorm: 1 })).not.toThrow();
   });
 });

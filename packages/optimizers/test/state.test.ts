@@ -34,6 +34,9 @@ const configs: [string, OptimizerIdentifier][] = [
   ],
   ['adamw', { className: 'AdamW', config: { learningRate: 0.05, weightDecay: 0.01 } }],
   ['adamax + global clipping', { className: 'Adamax', config: { learningRate: 0.05, globalClipNorm: 0.5 } }],
+  ['nadam', { className: 'Nadam', config: { learningRate: 0.05 } }],
+  ['adadelta', { className: 'Adadelta', config: { learningRate: 1 } }],
+  ['lion', { className: 'Lion', config: { learningRate: 0.01 } }],
 ];
 
 describe('getWeights / setWeights resume training exactly', () => {

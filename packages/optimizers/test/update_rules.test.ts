@@ -1,7 +1,7 @@
 import '@tessera/backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { dispose } from '@tessera/core';
-import { AdaGrad, Adam, Adamax, AdamW, RMSProp, SGD, type Optimizer } from '../src/index.js';
+import { dispose, scalar, tensor } from '@tessera/core';
+import { AdaGrad, Adadelta, Adam, Adamax, AdamW, Lion, Nadam, RMSProp, SGD, type Optimizer } from '../src/index.js';
 import { GRADS, W0, expectClose, freshVariable, reference, runSteps } from './helpers.js';
 
 // Each case states the textbook/Keras rule once more, per element, in float64.
@@ -194,5 +194,109 @@ describe('Adamax', () => {
       () => ({ m: 0, u: 0 }),
     );
     check(new Adamax({ learningRate: 0.1, beta1: 0.8, beta2: 0.95, epsilon: 0.01 }), expected);
+  });
+});
+
+describe('Nadam', () => {
+  // Keras's Nadam: u_t = b1 (1 - 0.5 * 0.96^t), prod_t = u_1 ... u_t.
+  function nadamReference(lr: number, b1: number, b2: number, eps: number): number[][] {
+    const u = (t: number): number => b1 * (1 - 0.5 * 0.96 ** t);
+    return reference(
+      W0, GRADS,
+      (w, g, t, s) => {
+        let prod = 1;
+        for (let i = 1; i <= t; i++) prod *= u(i);
+        s.m = b1 * s.m! + (1 - b1) * g;
+        s.v = b2 * s.v! + (1 - b2) * g * g;
+        const mHat = (u(t + 1) * s.m) / (1 - prod * u(t + 1)) + ((1 - u(t)) * g) / (1 - prod);
+        const vHat = s.v / (1 - b2 ** t);
+        return w - (lr * mHat) / (Math.sqrt(vHat) + eps);
+      },
+      () => ({ m: 0, v: 0 }),
+    );
+  }
+
+  it('follows the Keras update with the momentum schedule', () => {
+    const expected = nadamReference(0.1, 0.8, 0.9, 1e-3);
+    check(new Nadam({ learningRate: 0.1, beta1: 0.8, beta2: 0.9, epsilon: 1e-3 }), expected);
+  });
+
+  it('the first step by hand, at the defaults', () => {
+    // t = 1: u1 = 0.9 * 0.52 = 0.468, u2 = 0.9 * (1 - 0.5 * 0.9216) = 0.48528; m = 0.1 g, v = 0.001 g^2,
+    // m_hat = u2 * 0.1 g / (1 - u1 u2) + (1 - u1) g / (1 - u1), v_hat = g^2: w moves by lr * m_hat / (|g| + eps).
+    const u1 = 0.468;
+    const u2 = 0.48528;
+    const mHatOverG = (u2 * 0.1) / (1 - u1 * u2) + 1;
+    const w = freshVariable([1]);
+    const opt = new Nadam();
+    runSteps(opt, w, [[2]]);
+    expectClose(w.dataSync(), [1 - (0.001 * mHatOverG * 2) / (2 + 1e-7)]);
+    opt.dispose();
+    dispose(w);
+  });
+
+  it('gives the same steps again after iterations are set back to 0 (the schedule product is recomputed)', async () => {
+    const opt = new Nadam({ learningRate: 0.1 });
+    const w = freshVariable(W0, 'nadam_rewind_w');
+    const first = runSteps(opt, w, GRADS);
+    const zero = scalar(0, 'int32');
+    await opt.setWeights([{ name: 'iter', tensor: zero }]);
+    opt.dispose(); // fresh slots
+    const w0 = tensor(W0);
+    w.assign(w0);
+    expect(runSteps(opt, w, GRADS)).toEqual(first);
+    opt.dispose();
+    dispose([w, w0, zero]);
+  });
+});
+
+describe('Adadelta', () => {
+  it('a = rho a + (1-rho) g^2; delta = -sqrt(d + eps) g / sqrt(a + eps); d = rho d + (1-rho) delta^2; w += lr delta', () => {
+    const rho = 0.8;
+    const eps = 1e-2;
+    const expected = reference(
+      W0, GRADS,
+      (w, g, _t, s) => {
+        s.a = rho * s.a! + (1 - rho) * g * g;
+        const delta = (-Math.sqrt(s.d! + eps) * g) / Math.sqrt(s.a + eps);
+        s.d = rho * s.d! + (1 - rho) * delta * delta;
+        return w + 0.5 * delta;
+      },
+      () => ({ a: 0, d: 0 }),
+    );
+    check(new Adadelta({ learningRate: 0.5, rho, epsilon: eps }), expected);
+  });
+
+  it('the first step by hand, at the defaults: lr * sqrt(eps) * g / sqrt(0.05 g^2 + eps)', () => {
+    const w = freshVariable([1]);
+    const opt = new Adadelta();
+    runSteps(opt, w, [[2]]);
+    expectClose(w.dataSync(), [1 - (0.001 * Math.sqrt(1e-7) * 2) / Math.sqrt(0.05 * 4 + 1e-7)]);
+    opt.dispose();
+    dispose(w);
+  });
+});
+
+describe('Lion', () => {
+  it('w -= lr sign(b1 m + (1-b1) g); m = b2 m + (1-b2) g', () => {
+    const expected = reference(
+      W0, GRADS,
+      (w, g, _t, s) => {
+        const next = w - 0.1 * Math.sign(0.8 * s.m! + 0.2 * g);
+        s.m = 0.7 * s.m! + 0.3 * g;
+        return next;
+      },
+      () => ({ m: 0 }),
+    );
+    check(new Lion({ learningRate: 0.1, beta1: 0.8, beta2: 0.7 }), expected);
+  });
+
+  it('moves every element by exactly lr, and not at all where the mix is 0', () => {
+    const w = freshVariable([1, 1, 1]);
+    const opt = new Lion({ learningRate: 0.25 });
+    runSteps(opt, w, [[1e-3, -50, 0]]);
+    expect(Array.from(w.dataSync())).toEqual([0.75, 1.25, 1]);
+    opt.dispose();
+    dispose(w);
   });
 });
