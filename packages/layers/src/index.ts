@@ -38,8 +38,9 @@ export {
   type RegularizerIdentifier, type SerializedRegularizer,
 } from './regularizers.js';
 export {
-  EPSILON, binaryCrossentropy, categoricalCrossentropy, findInvalidClassIndex, getLoss, huber, invalidClassIndexError, lossName, losses,
-  meanAbsoluteError, meanSquaredError, sparseCategoricalCrossentropy,
+  EPSILON, binaryCrossentropy, categoricalCrossentropy, categoricalHinge, cosineSimilarity, findInvalidClassIndex, getLoss, hinge, huber,
+  invalidClassIndexError, klDivergence, logCosh, lossName, losses, meanAbsoluteError, meanAbsolutePercentageError, meanSquaredError,
+  meanSquaredLogarithmicError, poisson, sparseCategoricalCrossentropy, squaredHinge,
   type CategoricalCrossentropyOptions, type CrossentropyOptions, type LossConfig, type LossFn, type LossIdentifier,
 } from './losses.js';
 export {

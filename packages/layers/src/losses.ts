@@ -1,6 +1,7 @@
 import {
-  Tensor, TesseraError, abs, add, backendInstance, cast, clipByValue, div, equal, exp, floor, fmtShape, fill, greaterEqual, less,
-  log, log1p, logicalAnd, maximum, mean, minimum, mul, neg, oneHot, op, reshape, softmaxCrossEntropy, square, sub, sum, where,
+  Tensor, TesseraError, abs, add, all, backendInstance, cast, clipByValue, div, equal, exp, floor, fmtShape, fill, greaterEqual, less,
+  log, log1p, logicalAnd, logicalOr, max, maximum, mean, minimum, mul, neg, oneHot, op, reshape, rsqrt, softmaxCrossEntropy, softplus,
+  square, sub, sum, where,
 } from '@tessera/core';
 import { describeValue, isPlainObject, normalizeName } from './util.js';
 
@@ -65,6 +66,92 @@ export const huber = op('huber', (yTrue: Tensor, yPred: Tensor, { delta = 1 }: {
   // With q = min(|e|, delta): ½q² + delta·(|e| − q) is both branches at once, and smooth.
   const q = minimum(e, delta);
   return perSample(add(mul(square(q), 0.5), mul(sub(e, q), delta)));
+});
+
+/** float32 targets and predictions of one shape (see alignTargets). */
+function operands(name: string, yTrue: Tensor, yPred: Tensor): [Tensor, Tensor] {
+  checkTensors(name, yTrue, yPred);
+  const t = alignTargets(name, yTrue, yPred);
+  return [t, yPred.dtype === 'float32' ? yPred : cast(yPred, 'float32')];
+}
+
+/** mean(log(cosh(yPred − yTrue))) per sample, computed as x + softplus(−2x) − log 2 (finite for any x). */
+export const logCosh = op('logCosh', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('logCosh', yTrue, yPred);
+  const x = sub(p, t);
+  return perSample(sub(add(x, softplus(mul(x, -2))), Math.LN2));
+});
+
+/** 100·mean(|yTrue − yPred| / max(|yTrue|, EPSILON)) per sample. */
+export const meanAbsolutePercentageError = op('meanAbsolutePercentageError', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('meanAbsolutePercentageError', yTrue, yPred);
+  return perSample(mul(abs(div(sub(t, p), maximum(abs(t), EPSILON))), 100));
+});
+
+/** mean((log(1 + max(yPred, EPSILON)) − log(1 + max(yTrue, EPSILON)))²) per sample. */
+export const meanSquaredLogarithmicError = op('meanSquaredLogarithmicError', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('meanSquaredLogarithmicError', yTrue, yPred);
+  return perSample(square(sub(log1p(maximum(p, EPSILON)), log1p(maximum(t, EPSILON)))));
+});
+
+/** mean(yPred − yTrue·log(yPred + EPSILON)) per sample: yPred is a predicted rate (e.g. after exp or softplus). */
+export const poisson = op('poisson', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('poisson', yTrue, yPred);
+  return perSample(sub(p, mul(t, log(add(p, EPSILON)))));
+});
+
+/**
+ * Kullback–Leibler divergence Σ yTrue·log(yTrue / yPred) over the last axis, both clipped to
+ * [EPSILON, 1] first (so a zero target contributes about 0, and a zero prediction is finite).
+ */
+export const klDivergence = op('klDivergence', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t0, p0] = operands('klDivergence', yTrue, yPred);
+  const t = clipByValue(t0, EPSILON, 1);
+  const p = clipByValue(p0, EPSILON, 1);
+  return perSample(sum(mul(t, log(div(t, p))), -1));
+});
+
+/** Targets all 0 or 1 (in this batch) become −1 / 1; others are used as they are (Keras's rule). */
+function hingeTargets(t: Tensor): Tensor {
+  const binary = all(logicalOr(equal(t, 0), equal(t, 1)));
+  return where(binary, sub(mul(t, 2), 1), t);
+}
+
+/** mean(max(1 − yTrue·yPred, 0)) per sample; targets −1/1, or 0/1 (converted to −1/1). */
+export const hinge = op('hinge', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('hinge', yTrue, yPred);
+  return perSample(maximum(sub(1, mul(hingeTargets(t), p)), 0));
+});
+
+/** mean(max(1 − yTrue·yPred, 0)²) per sample; targets −1/1, or 0/1 (converted to −1/1). */
+export const squaredHinge = op('squaredHinge', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('squaredHinge', yTrue, yPred);
+  return perSample(square(maximum(sub(1, mul(hingeTargets(t), p)), 0)));
+});
+
+/**
+ * max(neg − pos + 1, 0) with pos = Σ yTrue·yPred and neg = max((1 − yTrue)·yPred) over the last
+ * axis: one-hot targets, the margin of the true class's score over the best other one.
+ */
+export const categoricalHinge = op('categoricalHinge', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('categoricalHinge', yTrue, yPred);
+  const pos = sum(mul(t, p), -1);
+  const negative = max(mul(sub(1, t), p), -1);
+  return perSample(maximum(add(sub(negative, pos), 1), 0));
+});
+
+/** x / max(‖x‖, EPSILON) over the last axis (a zero vector stays zero, with a finite gradient). */
+function l2Normalize(x: Tensor): Tensor {
+  return mul(x, rsqrt(maximum(sum(square(x), -1, true), EPSILON * EPSILON)));
+}
+
+/**
+ * −cos(yTrue, yPred) over the last axis (Keras's sign: −1 for the same direction, so that
+ * minimising the loss maximises the similarity; 0 when either vector is zero).
+ */
+export const cosineSimilarity = op('cosineSimilarity', (yTrue: Tensor, yPred: Tensor): Tensor => {
+  const [t, p] = operands('cosineSimilarity', yTrue, yPred);
+  return perSample(neg(sum(mul(l2Normalize(t), l2Normalize(p)), -1)));
 });
 
 /**
@@ -190,8 +277,10 @@ function named(name: string, fn: LossFn): LossFn {
 }
 
 const LOSSES: Record<string, { name: string; make: LossMaker; options: string[] }> = {};
+const ALIASES: string[] = [];
 function define(name: string, aliases: string[], options: string[], make: LossMaker): void {
   for (const key of [name, ...aliases]) LOSSES[normalizeName(key)] = { name, make, options };
+  ALIASES.push(...aliases);
 }
 
 define('meanSquaredError', ['mse'], [], () => meanSquaredError);
@@ -208,6 +297,15 @@ define('categoricalCrossentropy', ['cce'], ['fromLogits', 'labelSmoothing'], ({ 
 define('sparseCategoricalCrossentropy', ['scce'], ['fromLogits'], ({ fromLogits = false }) =>
   fromLogits ? named('sparseCategoricalCrossentropy', (t, p) => sparseCategoricalCrossentropy(t, p, { fromLogits })) : sparseCategoricalCrossentropy,
 );
+define('meanAbsolutePercentageError', ['mape'], [], () => meanAbsolutePercentageError);
+define('meanSquaredLogarithmicError', ['msle'], [], () => meanSquaredLogarithmicError);
+define('logCosh', [], [], () => logCosh);
+define('poisson', [], [], () => poisson);
+define('klDivergence', ['kld', 'kullbackLeiblerDivergence'], [], () => klDivergence);
+define('hinge', [], [], () => hinge);
+define('squaredHinge', [], [], () => squaredHinge);
+define('categoricalHinge', [], [], () => categoricalHinge);
+define('cosineSimilarity', ['cosineProximity'], [], () => cosineSimilarity);
 
 /** The canonical camelCase name of a loss ('mse' → 'meanSquaredError'), or null if unknown. */
 export function lossName(name: string): string | null {
@@ -216,7 +314,7 @@ export function lossName(name: string): string | null {
 
 /**
  * Resolves a loss: a function as is; a name in Keras or camelCase spelling ('mse',
- * 'binary_crossentropy', 'sparseCategoricalCrossentropy', ...); or `{ name, fromLogits?,
+ * 'binary_crossentropy', 'sparseCategoricalCrossentropy', 'kl_divergence', 'squared_hinge', ...); or `{ name, fromLogits?,
  * labelSmoothing?, delta? }`. The returned function's `name` is the canonical loss name.
  */
 export function getLoss(identifier: LossIdentifier): LossFn {
@@ -228,7 +326,7 @@ export function getLoss(identifier: LossIdentifier): LossFn {
   const entry = LOSSES[normalizeName(config.name)];
   if (!entry) {
     const known = [...new Set(Object.values(LOSSES).map((e) => e.name))];
-    throw new TesseraError(`getLoss: unknown loss '${config.name}' (known: ${known.join(', ')}, and the aliases mse, mae, bce, cce, scce and snake_case spellings)`);
+    throw new TesseraError(`getLoss: unknown loss '${config.name}' (known: ${known.join(', ')}; aliases: ${ALIASES.join(', ')}; snake_case spellings work too)`);
   }
   const unknown = Object.keys(config).filter((k) => k !== 'name' && !entry.options.includes(k) && config[k as keyof LossConfig] !== undefined);
   if (unknown.length > 0) {
@@ -239,6 +337,7 @@ export function getLoss(identifier: LossIdentifier): LossFn {
 
 /** Keras-style namespace: `losses.get('mse')`, `losses.binaryCrossentropy(yTrue, yPred)`. */
 export const losses = Object.freeze({
-  meanSquaredError, meanAbsoluteError, huber, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy,
+  meanSquaredError, meanAbsoluteError, meanAbsolutePercentageError, meanSquaredLogarithmicError, huber, logCosh, poisson, klDivergence,
+  hinge, squaredHinge, categoricalHinge, cosineSimilarity, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy,
   get: getLoss,
 });
