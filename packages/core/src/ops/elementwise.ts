@@ -15,8 +15,8 @@ function numericInput(name: string, x: TensorLike): Tensor {
   return t.dtype === 'bool' ? cast(t, 'int32') : t;
 }
 
-const floatUnary = (name: string, kernel: string) => op(name, (x: TensorLike): Tensor => runKernel(kernel, [floatInput(name, x)]));
-const keepUnary = (name: string, kernel: string) => op(name, (x: TensorLike): Tensor => runKernel(kernel, [numericInput(name, x)]));
+const floatUnary = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string) => op(name, (x: TensorLike): Tensor => runKernel(kernel, [floatInput(name, x)]));
+const keepUnary = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string) => op(name, (x: TensorLike): Tensor => runKernel(kernel, [numericInput(name, x)]));
 
 export const exp = floatUnary('exp', 'Exp');
 export const log = floatUnary('log', 'Log');
@@ -56,7 +56,7 @@ export function binaryOperands(name: string, a: TensorLike, b: TensorLike, minDt
   return [ta, tb, outShape];
 }
 
-const arith = (name: string, kernel: string, minDtype?: DataType) =>
+const arith = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string, minDtype?: DataType) =>
   op(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [ta, tb] = binaryOperands(name, a, b, minDtype);
     return runKernel(kernel, [ta, tb]);
@@ -76,7 +76,7 @@ export const mod = arith('mod', 'Mod', 'int32');
 /** (a - b)². */
 export const squaredDifference = op('squaredDifference', (a: TensorLike, b: TensorLike): Tensor => square(sub(a, b)));
 
-const compare = (name: string, kernel: string) =>
+const compare = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string) =>
   op(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [ta, tb] = binaryOperands(name, a, b);
     return runKernel(kernel, [ta, tb]);

@@ -335,7 +335,7 @@ function poolInfo(name: string, xShape: readonly number[], poolSize: number | [n
   return { attrs: { filterSize: k, strides: s, pad: [pt, pb, pl, pr] } };
 }
 
-const pool = (name: string, kernel: string) =>
+const pool = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string) =>
   op(name, (x: TensorLike, poolSize: number | [number, number] = 2, strides?: number | [number, number], padding: Padding = 'valid'): Tensor => {
     let t = floatArg(name, x);
     const unbatched = t.rank === 3;

@@ -10,7 +10,9 @@ export type TensorLike = Tensor | NestedArray | TypedArray | Uint8ClampedArray;
 /**
  * Wraps an op: its name is on the op stack (error and debug messages name it) and it runs in a
  * memory scope, so the intermediates of composite ops and converted arguments are freed.
+ * Marked free of side effects: bundlers drop the ops (`const x = op(...)`) a program never calls.
  */
+/* @__NO_SIDE_EFFECTS__ */
 export function op<F extends (...args: any[]) => any>(name: string, f: F): F {
   const wrapped = function (this: unknown, ...args: unknown[]) {
     ENGINE.opStack.push(name);

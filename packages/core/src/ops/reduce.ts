@@ -14,7 +14,7 @@ function reduceWith(name: string, kernel: string, t: Tensor, axis: Axis | undefi
   return keepDims ? reshape(y, reducedShape(t.shape, axes, true)) : y;
 }
 
-const numeric = (name: string, kernel: string) =>
+const numeric = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string) =>
   op(name, (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
     let t = convert(name, x, 'x');
     if (t.dtype === 'bool') t = cast(t, 'int32');
@@ -29,7 +29,7 @@ export const max = numeric('max', 'Max');
 /** Minimum over axes; an empty reduction gives +Infinity. */
 export const min = numeric('min', 'Min');
 
-const logical = (name: string, kernel: string) =>
+const logical = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string) =>
   op(name, (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
     let t = convert(name, x, 'x', 'bool');
     if (t.dtype !== 'bool') t = cast(t, 'bool');
@@ -47,7 +47,7 @@ export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims = false): T
   return div(sum(t, axes, keepDims), n);
 });
 
-const argReduce = (name: string, kernel: string) =>
+const argReduce = /* @__NO_SIDE_EFFECTS__ */ (name: string, kernel: string) =>
   op(name, (x: TensorLike, axis = 0): Tensor => {
     let t = convert(name, x, 'x');
     if (t.rank === 0) throw new TesseraError(`${name}: expected a tensor of rank >= 1, got a scalar`);
