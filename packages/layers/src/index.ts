@@ -44,6 +44,7 @@ export {
   type CategoricalCrossentropyOptions, type CrossentropyOptions, type LossConfig, type LossFn, type LossIdentifier,
 } from './losses.js';
 export {
-  accuracy, binaryAccuracy, categoricalAccuracy, getMetric, meanAbsoluteErrorMetric, meanSquaredErrorMetric, metrics, precision, recall,
-  sparseCategoricalAccuracy, type Metric,
+  accuracy, auc, binaryAccuracy, categoricalAccuracy, f1Score, getMetric, meanAbsoluteErrorMetric, meanSquaredErrorMetric, metrics, precision,
+  recall, rootMeanSquaredError, sparseCategoricalAccuracy, sparseTopKCategoricalAccuracy, topKCategoricalAccuracy,
+  type AucCurve, type AucOptions, type AucSummation, type F1Average, type F1ScoreOptions, type Metric, type TopKOptions,
 } from './metrics.js';

@@ -1,5 +1,6 @@
 import {
-  Tensor, TesseraError, abs, argMax, cast, equal, fmtShape, greater, logicalAnd, reshape, scalar, sizeFromShape, square, stack, sub, sum, tidy,
+  Tensor, TesseraError, abs, argMax, cast, checkOptions, concat, equal, fmtShape, greater, greaterEqual, less, logicalAnd, matmul,
+  max, mul, oneHot, reshape, scalar, sigmoid, sizeFromShape, square, stack, sub, sum, tensor, tidy,
 } from '@tessera/core';
 import { lossName } from './losses.js';
 import { describeValue, isPlainObject, normalizeName } from './util.js';
@@ -62,8 +63,9 @@ function checkThreshold(name: string, threshold: unknown): number {
 }
 
 /** Fraction of elements where (yPred > threshold) matches the 0/1 target. */
-export function binaryAccuracy({ threshold = 0.5 }: { threshold?: number } = {}): Metric {
-  const t0 = checkThreshold('binaryAccuracy', threshold);
+export function binaryAccuracy(options: { threshold?: number } = {}): Metric {
+  checkOptions('binaryAccuracy', options, ['threshold']);
+  const t0 = checkThreshold('binaryAccuracy', options.threshold ?? 0.5);
   return ratioMetric('binary_accuracy', (yTrue, yPred) => {
     const [t, p] = binarize('binaryAccuracy', yTrue, yPred, t0);
     return [sum(equal(t, p)), yPred.size];
@@ -99,8 +101,9 @@ export function sparseCategoricalAccuracy(): Metric {
 }
 
 /** true positives / predicted positives (binary; predictions above the threshold are positive). */
-export function precision({ threshold = 0.5 }: { threshold?: number } = {}): Metric {
-  const t0 = checkThreshold('precision', threshold);
+export function precision(options: { threshold?: number } = {}): Metric {
+  checkOptions('precision', options, ['threshold']);
+  const t0 = checkThreshold('precision', options.threshold ?? 0.5);
   return ratioMetric('precision', (yTrue, yPred) => {
     const [t, p] = binarize('precision', yTrue, yPred, t0);
     return [sum(logicalAnd(t, p)), sum(p)];
@@ -108,8 +111,9 @@ export function precision({ threshold = 0.5 }: { threshold?: number } = {}): Met
 }
 
 /** true positives / actual positives (binary; predictions above the threshold are positive). */
-export function recall({ threshold = 0.5 }: { threshold?: number } = {}): Metric {
-  const t0 = checkThreshold('recall', threshold);
+export function recall(options: { threshold?: number } = {}): Metric {
+  checkOptions('recall', options, ['threshold']);
+  const t0 = checkThreshold('recall', options.threshold ?? 0.5);
   return ratioMetric('recall', (yTrue, yPred) => {
     const [t, p] = binarize('recall', yTrue, yPred, t0);
     return [sum(logicalAnd(t, p)), sum(t)];
@@ -124,6 +128,239 @@ export function meanSquaredErrorMetric(): Metric {
 /** Mean absolute error over all elements. */
 export function meanAbsoluteErrorMetric(): Metric {
   return ratioMetric('mae', (yTrue, yPred) => [sum(abs(sub(yPred, cast(align('mae', yTrue, yPred), 'float32')))), yPred.size]);
+}
+
+/** Root of the mean squared error over all elements of all batches (not a mean of per-batch roots). */
+export function rootMeanSquaredError(): Metric {
+  const mse = meanSquaredErrorMetric();
+  return { name: 'rmse', statistics: mse.statistics, result: (totals) => Math.sqrt(mse.result(totals)) };
+}
+
+function checkK(name: string, k: unknown): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new TesseraError(`${name}: k must be a positive integer, got ${describeValue(k)}`);
+  return k;
+}
+
+function checkName(owner: string, name: unknown, fallback: string): string {
+  if (name === undefined) return fallback;
+  if (typeof name !== 'string' || name.length === 0) throw new TesseraError(`${owner}: name must be a non-empty string, got ${describeValue(name)}`);
+  return name;
+}
+
+/**
+ * Whether each sample's target class is among the k highest scores: fewer than k classes score
+ * strictly higher than it (so classes tied with it at the boundary count as in, as in TF's in_top_k).
+ */
+function inTopK(name: string, labels: Tensor, yPred: Tensor, k: number): Tensor {
+  if (yPred.rank < 1) throw new TesseraError(`${name}: yPred must have a class axis, got a scalar`);
+  const classes = yPred.shape[yPred.rank - 1]!;
+  const scores = yPred.dtype === 'float32' ? yPred : cast(yPred, 'float32');
+  const target = sum(mul(scores, oneHot(labels, classes)), -1, true);
+  return less(sum(greater(scores, target), -1), k);
+}
+
+export interface TopKOptions {
+  /** How many of the highest scores count (default 5, as in Keras). */
+  k?: number;
+  /** The name in logs when passed as an object (default Keras's). */
+  name?: string;
+}
+
+/** Fraction of samples whose one-hot target class is among the k highest scores. */
+export function topKCategoricalAccuracy(options: TopKOptions = {}): Metric {
+  checkOptions('topKCategoricalAccuracy', options, ['k', 'name']);
+  const k = checkK('topKCategoricalAccuracy', options.k ?? 5);
+  return ratioMetric(checkName('topKCategoricalAccuracy', options.name, 'top_k_categorical_accuracy'), (yTrue, yPred) => {
+    const t = align('topKCategoricalAccuracy', yTrue, yPred);
+    const hits = inTopK('topKCategoricalAccuracy', argMax(t, -1), yPred, k);
+    return [sum(hits), hits.size];
+  });
+}
+
+/** Fraction of samples whose integer label is among the k highest scores. */
+export function sparseTopKCategoricalAccuracy(options: TopKOptions = {}): Metric {
+  checkOptions('sparseTopKCategoricalAccuracy', options, ['k', 'name']);
+  const k = checkK('sparseTopKCategoricalAccuracy', options.k ?? 5);
+  return ratioMetric(checkName('sparseTopKCategoricalAccuracy', options.name, 'sparse_top_k_categorical_accuracy'), (yTrue, yPred) => {
+    const labels = sparseLabels('sparseTopKCategoricalAccuracy', yTrue, yPred);
+    const hits = inTopK('sparseTopKCategoricalAccuracy', labels, yPred, k);
+    return [sum(hits), hits.size];
+  });
+}
+
+/** Keras's backend epsilon, in the F1 and AUC results as in Keras. */
+const EPS = 1e-7;
+
+export type F1Average = 'micro' | 'macro' | 'weighted';
+
+export interface F1ScoreOptions {
+  /**
+   * Scores above it are positive. Default: 0.5 for a single output column (binary); with several
+   * classes, the highest-scoring class of each sample is its prediction (Keras's `threshold=None`).
+   */
+  threshold?: number;
+  /**
+   * How per-class scores combine (default 'macro'): 'micro' counts true/false positives and false
+   * negatives over all classes first, 'macro' is the unweighted mean of the class F1 scores,
+   * 'weighted' their mean weighted by each class's number of true instances.
+   */
+  average?: F1Average;
+  name?: string;
+}
+
+const F1_AVERAGES: readonly F1Average[] = ['micro', 'macro', 'weighted'];
+
+/**
+ * F1 score, 2·precision·recall / (precision + recall), per class then averaged. The statistics
+ * are [tp, fp, fn] per class, summed over batches, so the score is that of the whole epoch.
+ * Targets are one-hot / multi-label [batch, classes] (or [batch] 0/1 labels for one column).
+ */
+export function f1Score(options: F1ScoreOptions = {}): Metric {
+  checkOptions('f1Score', options, ['threshold', 'average', 'name']);
+  const threshold = options.threshold === undefined ? undefined : checkThreshold('f1Score', options.threshold);
+  const average = options.average === undefined ? 'macro' : options.average;
+  if (!F1_AVERAGES.includes(average)) {
+    throw new TesseraError(`f1Score: average must be one of ${F1_AVERAGES.map((a) => `'${a}'`).join(', ')}, got ${describeValue(average)}`);
+  }
+  const name = checkName('f1Score', options.name, 'f1_score');
+  return {
+    name,
+    statistics(yTrue, yPred) {
+      checkTensors('f1Score', yTrue, yPred);
+      return tidy(() => {
+        if (yPred.rank === 0) throw new TesseraError('f1Score: yPred must have a batch dimension, got a scalar');
+        const t0 = align('f1Score', yTrue, yPred);
+        const classes = yPred.rank === 1 ? 1 : yPred.shape[yPred.rank - 1]!;
+        const p = reshape(yPred.dtype === 'float32' ? yPred : cast(yPred, 'float32'), [-1, classes]);
+        const t = reshape(cast(t0, 'float32'), [-1, classes]);
+        let predicted: Tensor;
+        if (threshold !== undefined) predicted = greater(p, threshold);
+        else if (classes === 1) predicted = greater(p, 0.5);
+        else predicted = greaterEqual(p, max(p, -1, true)); // ties at the top all count, as in Keras
+        const hit = cast(predicted, 'float32');
+        const tp = sum(mul(hit, t), 0);
+        const fp = sum(mul(hit, sub(1, t)), 0);
+        const fn = sum(mul(sub(1, hit), t), 0);
+        return concat([tp, fp, fn]);
+      });
+    },
+    result(totals) {
+      const c = totals.length / 3;
+      const tp = totals.slice(0, c);
+      const fp = totals.slice(c, 2 * c);
+      const fn = totals.slice(2 * c);
+      const f1 = (a: number, b: number, d: number): number => {
+        const prec = a / (a + b + EPS);
+        const rec = a / (a + d + EPS);
+        return (2 * prec * rec) / (prec + rec + EPS);
+      };
+      const add = (v: number[]): number => v.reduce((x, y) => x + y, 0);
+      if (c === 0) return 0;
+      if (average === 'micro') return f1(add(tp), add(fp), add(fn));
+      const perClass = tp.map((a, i) => f1(a, fp[i]!, fn[i]!));
+      if (average === 'macro') return add(perClass) / c;
+      const support = tp.map((a, i) => a + fn[i]!);
+      return add(perClass.map((f, i) => f * support[i]!)) / (add(support) + EPS);
+    },
+  };
+}
+
+export type AucCurve = 'ROC' | 'PR';
+export type AucSummation = 'interpolation' | 'minoring' | 'majoring';
+
+export interface AucOptions {
+  /** Thresholds discretising the curve (default 200; at least 2): 0 − ε, evenly spaced (0, 1), 1 + ε. */
+  numThresholds?: number;
+  /** 'ROC' (default): true against false positive rate; 'PR': precision against recall. */
+  curve?: AucCurve;
+  /**
+   * 'interpolation' (default): the trapezoidal rule for ROC, Davis & Goadrich's interpolation of
+   * true and false positives for PR; 'minoring' / 'majoring': lower / upper Riemann sums.
+   */
+  summationMethod?: AucSummation;
+  /** yPred holds logits: a sigmoid is applied before thresholding. */
+  fromLogits?: boolean;
+  name?: string;
+}
+
+/**
+ * Area under the ROC or precision-recall curve of a binary classifier (Keras's `AUC`). Each batch
+ * contributes, per threshold, the true and false positives (predictions above the threshold)
+ * and the totals of positive and negative targets; the curve is built from the epoch's sums.
+ * Every element of yPred is one prediction (multi-label outputs are flattened, as Keras does with
+ * `multi_label=False`); targets are 0/1, and soft targets count fractionally, as in Keras.
+ */
+export function auc(options: AucOptions = {}): Metric {
+  checkOptions('auc', options, ['numThresholds', 'curve', 'summationMethod', 'fromLogits', 'name']);
+  const n = options.numThresholds ?? 200;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 2) throw new TesseraError(`auc: numThresholds must be an integer >= 2, got ${describeValue(n)}`);
+  const curve = options.curve ?? 'ROC';
+  if (curve !== 'ROC' && curve !== 'PR') throw new TesseraError(`auc: curve must be 'ROC' or 'PR', got ${describeValue(curve)}`);
+  const summation = options.summationMethod ?? 'interpolation';
+  if (!['interpolation', 'minoring', 'majoring'].includes(summation)) {
+    throw new TesseraError(`auc: summationMethod must be 'interpolation', 'minoring' or 'majoring', got ${describeValue(summation)}`);
+  }
+  const fromLogits = options.fromLogits ?? false;
+  if (typeof fromLogits !== 'boolean') throw new TesseraError(`auc: fromLogits must be true or false, got ${describeValue(fromLogits)}`);
+  const name = checkName('auc', options.name, 'auc');
+  const thresholds = [-EPS, ...Array.from({ length: n - 2 }, (_, i) => (i + 1) / (n - 1)), 1 + EPS];
+  return {
+    name,
+    statistics(yTrue, yPred) {
+      checkTensors('auc', yTrue, yPred);
+      return tidy(() => {
+        if (yPred.rank === 0) throw new TesseraError('auc: yPred must have a batch dimension, got a scalar');
+        const t = reshape(cast(align('auc', yTrue, yPred), 'float32'), [1, -1]);
+        let p = yPred.dtype === 'float32' ? yPred : cast(yPred, 'float32');
+        if (fromLogits) p = sigmoid(p);
+        const above = cast(greater(reshape(p, [-1, 1]), tensor(thresholds, [1, n])), 'float32');
+        const tp = reshape(matmul(t, above), [n]);
+        const fp = reshape(matmul(sub(1, t), above), [n]);
+        const pos = sum(t);
+        return concat([tp, fp, reshape(pos, [1]), reshape(sub(t.size, pos), [1])]);
+      });
+    },
+    result(totals) {
+      const tp = totals.slice(0, n);
+      const fp = totals.slice(n, 2 * n);
+      const pos = totals[2 * n] ?? 0;
+      const neg = totals[2 * n + 1] ?? 0;
+      return curve === 'PR' && summation === 'interpolation' ? interpolatedPrAuc(tp, fp, pos) : riemannAuc(tp, fp, pos, neg, curve, summation);
+    },
+  };
+}
+
+/** a / b, or 0 where b is 0 (Keras's divide_no_nan). */
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+/** Σ (x[i] − x[i+1])·height(y[i], y[i+1]) over the thresholds (x falls as the threshold rises). */
+function riemannAuc(tp: number[], fp: number[], pos: number, neg: number, curve: AucCurve, summation: AucSummation): number {
+  const recall = tp.map((a) => ratio(a, pos));
+  const [x, y] = curve === 'ROC' ? [fp.map((b) => ratio(b, neg)), recall] : [recall, tp.map((a, i) => ratio(a, a + fp[i]!))];
+  const height = summation === 'interpolation' ? (a: number, b: number) => (a + b) / 2 : summation === 'minoring' ? Math.min : Math.max;
+  let area = 0;
+  for (let i = 0; i + 1 < x.length; i++) area += (x[i]! - x[i + 1]!) * height(y[i]!, y[i + 1]!);
+  return area;
+}
+
+/**
+ * PR-AUC with true positives and predicted positives P = tp + fp linear between thresholds
+ * (Davis & Goadrich 2006), so that precision tp/P is integrated exactly within each interval:
+ *   slope = Δtp / ΔP, intercept = tp − slope·P, area += slope·(Δtp + intercept·log(P_a / P_b)) / positives
+ * (an interval from P = 0 keeps the precision of the first positives, as in Keras).
+ */
+function interpolatedPrAuc(tp: number[], fp: number[], pos: number): number {
+  let area = 0;
+  for (let i = 0; i + 1 < tp.length; i++) {
+    const pA = tp[i]! + fp[i]!;
+    const pB = tp[i + 1]! + fp[i + 1]!;
+    const dtp = tp[i]! - tp[i + 1]!;
+    const slope = ratio(dtp, Math.max(pA - pB, 0));
+    const intercept = tp[i + 1]! - slope * pB;
+    const logRatio = pA > 0 && pB > 0 ? Math.log(ratio(pA, Math.max(pB, 0))) : 0;
+    area += ratio(slope * (dtp + intercept * logRatio), pos);
+  }
+  return area;
 }
 
 /**
@@ -152,19 +389,25 @@ export function accuracy(loss?: string): Metric {
   };
 }
 
-const FACTORIES: Record<string, (loss?: string) => Metric> = {
-  accuracy: (loss) => accuracy(loss),
-  acc: (loss) => accuracy(loss),
-  binaryaccuracy: () => binaryAccuracy(),
-  categoricalaccuracy: () => categoricalAccuracy(),
-  sparsecategoricalaccuracy: () => sparseCategoricalAccuracy(),
-  precision: () => precision(),
-  recall: () => recall(),
-  mse: () => meanSquaredErrorMetric(),
-  meansquarederror: () => meanSquaredErrorMetric(),
-  mae: () => meanAbsoluteErrorMetric(),
-  meanabsoluteerror: () => meanAbsoluteErrorMetric(),
-};
+// Keras's names (snake_case; camelCase and any case resolve too), each with its factory.
+const NAMED: [string[], (loss?: string) => Metric][] = [
+  [['accuracy', 'acc'], (loss) => accuracy(loss)],
+  [['binary_accuracy'], () => binaryAccuracy()],
+  [['categorical_accuracy'], () => categoricalAccuracy()],
+  [['sparse_categorical_accuracy'], () => sparseCategoricalAccuracy()],
+  [['top_k_categorical_accuracy'], () => topKCategoricalAccuracy()],
+  [['sparse_top_k_categorical_accuracy'], () => sparseTopKCategoricalAccuracy()],
+  [['precision'], () => precision()],
+  [['recall'], () => recall()],
+  [['f1_score', 'f1'], () => f1Score()],
+  [['auc'], () => auc()],
+  [['mse', 'mean_squared_error'], () => meanSquaredErrorMetric()],
+  [['rmse', 'root_mean_squared_error'], () => rootMeanSquaredError()],
+  [['mae', 'mean_absolute_error'], () => meanAbsoluteErrorMetric()],
+];
+const FACTORIES: Record<string, (loss?: string) => Metric> = Object.fromEntries(
+  NAMED.flatMap(([names, make]) => names.map((n) => [normalizeName(n), make] as const)),
+);
 
 function isMetric(x: unknown): x is Metric {
   return (
@@ -175,8 +418,9 @@ function isMetric(x: unknown): x is Metric {
 
 /**
  * Resolves a metric: an object implementing Metric as is, or a name ('accuracy' / 'acc' — the variant
- * picked from `loss` like Keras —, 'binary_accuracy', 'categoricalAccuracy', 'precision', 'recall',
- * 'mse', 'mae', ...). Each call returns a new metric object.
+ * picked from `loss` like Keras —, 'binary_accuracy', 'categoricalAccuracy', 'top_k_categorical_accuracy',
+ * 'precision', 'recall', 'f1_score', 'auc', 'mse', 'rmse', 'mae', ...), with the defaults; for other
+ * options pass the metric object (`auc({ curve: 'PR' })`). Each call returns a new metric object.
  */
 export function getMetric(identifier: string | Metric, loss?: string): Metric {
   if (isMetric(identifier)) return identifier;
@@ -187,7 +431,7 @@ export function getMetric(identifier: string | Metric, loss?: string): Metric {
   const make = FACTORIES[normalizeName(identifier)];
   if (!make) {
     throw new TesseraError(
-      `getMetric: unknown metric '${identifier}' (known: accuracy, acc, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, precision, recall, mse, mae)`,
+      `getMetric: unknown metric '${identifier}' (known: ${NAMED.flatMap(([names]) => names).join(', ')}; camelCase spellings work too)`,
     );
   }
   return make(loss);
@@ -195,6 +439,6 @@ export function getMetric(identifier: string | Metric, loss?: string): Metric {
 
 /** Keras-style namespace: `metrics.precision({ threshold: 0.7 })`. */
 export const metrics = Object.freeze({
-  accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, precision, recall,
-  mse: meanSquaredErrorMetric, mae: meanAbsoluteErrorMetric, get: getMetric,
+  accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, sparseTopKCategoricalAccuracy,
+  precision, recall, f1Score, auc, mse: meanSquaredErrorMetric, rmse: rootMeanSquaredError, mae: meanAbsoluteErrorMetric, get: getMetric,
 });

@@ -86,7 +86,7 @@ describe('getMetric', () => {
     expect(getMetric('MAE').name).toBe('mae');
     const custom: Metric = { name: 'zero', statistics: () => tensor([0]), result: () => 0 };
     expect(getMetric(custom)).toBe(custom);
-    expect(() => getMetric('f1')).toThrow(/unknown metric 'f1' \(known: accuracy, acc, binary_accuracy/);
+    expect(() => getMetric('f2')).toThrow(/unknown metric 'f2' \(known: accuracy, acc, binary_accuracy/);
     expect(() => getMetric({ name: 'x' } as unknown as Metric)).toThrow(/expected a metric name or a Metric/);
   });
 });
