@@ -22,6 +22,24 @@ export {
   GRU, LSTM, RNNBase, SimpleRNN,
   type GRUArgs, type GRUConfig, type LSTMArgs, type LSTMConfig, type RNNArgs, type RNNConfig,
 } from './layers/recurrent.js';
+export {
+  Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, convTransposeOutputSize,
+  type Conv1DArgs, type Conv1DConfig, type Conv2DTransposeArgs, type Conv2DTransposeConfig, type DepthwiseConv2DArgs, type DepthwiseConv2DConfig,
+  type SeparableConv2DArgs, type SeparableConv2DConfig,
+} from './layers/conv_extra.js';
+export {
+  AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D,
+  type GlobalPooling1DArgs, type GlobalPooling1DConfig, type Pooling1DArgs, type Pooling1DConfig,
+} from './layers/pooling1d.js';
+export {
+  Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D,
+  type Cropping2DArgs, type Cropping2DConfig, type Interpolation, type PermuteArgs, type PermuteConfig, type RepeatVectorArgs, type RepeatVectorConfig,
+  type UpSampling2DArgs, type UpSampling2DConfig, type ZeroPadding2DArgs, type ZeroPadding2DConfig,
+} from './layers/reshaping.js';
+export {
+  GaussianNoise, SpatialDropout2D,
+  type GaussianNoiseArgs, type GaussianNoiseConfig, type SpatialDropout2DArgs, type SpatialDropout2DConfig,
+} from './layers/noise.js';
 
 export {
   activations, fusedActivation, getActivation, registerActivation, registeredActivations, serializeActivation,

@@ -1,0 +1,134 @@
+// Pooling over the steps of [batch, steps, channels] inputs.
+import { TesseraError, avgPool2d, max, maxPool2d, mean, reshape, type Tensor } from '@tessera/core';
+import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs } from '../layer.js';
+import { checkBoolean, checkOneOf, fmtSymbolic, type SymbolicShape } from '../util.js';
+import { convOutputSize, type PaddingMode } from './conv.js';
+import { checkRank, checkSingle } from './conv_extra.js';
+
+const NLC = '[batch, steps, channels]';
+
+export interface Pooling1DArgs extends LayerArgs {
+  /** Default 2. */
+  poolSize?: number | [number];
+  /** Default: the pool size. */
+  strides?: number | [number] | null;
+  /** Default 'valid'. */
+  padding?: PaddingMode;
+}
+
+export type Pooling1DConfig = BaseLayerConfig & { poolSize: [number]; strides: [number]; padding: PaddingMode };
+
+abstract class Pooling1D extends Layer<Tensor> {
+  readonly poolSize: number;
+  readonly strides: number;
+  readonly padding: PaddingMode;
+
+  constructor(args: Pooling1DArgs, where: string) {
+    super(args);
+    this.poolSize = checkSingle(where, 'poolSize', args.poolSize ?? 2);
+    this.strides = checkSingle(where, 'strides', args.strides ?? this.poolSize);
+    this.padding = checkOneOf(where, 'padding', args.padding ?? 'valid', ['valid', 'same']);
+  }
+
+  protected override onBuild(inputShape: SymbolicShape): void {
+    const [, steps] = this.computeOutputShape(inputShape);
+    if (steps !== null && steps !== undefined && steps < 1) {
+      throw new TesseraError(`${this.describe()}: the window of ${this.poolSize} steps does not fit inputs of shape ${fmtSymbolic(inputShape)} with 'valid' padding`);
+    }
+    this.inputSpec = { ndim: 3 };
+  }
+
+  /** The 2-D pool over a height-1 image. */
+  protected pool2d(x: Tensor, pool: typeof maxPool2d): Tensor {
+    const [n, steps, c] = x.shape as [number, number, number];
+    const y = pool(reshape(x, [n, 1, steps, c]), [1, this.poolSize], [1, this.strides], this.padding);
+    return reshape(y, [n, y.shape[2]!, c]);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    checkRank(this.describe(), inputShape, 3, NLC);
+    const [n, steps, c] = inputShape;
+    return [n ?? null, convOutputSize(steps ?? null, this.poolSize, this.strides, 1, this.padding), c ?? null];
+  }
+
+  override getConfig(): Pooling1DConfig {
+    return { ...super.getConfig(), poolSize: [this.poolSize], strides: [this.strides], padding: this.padding };
+  }
+}
+
+/** Maximum over each window of poolSize steps. */
+export class MaxPooling1D extends Pooling1D {
+  constructor(args: Pooling1DArgs = {}) {
+    super(args, 'MaxPooling1D');
+  }
+  call(x: Tensor): Tensor {
+    return this.pool2d(x, maxPool2d);
+  }
+}
+
+/** Mean over each window of poolSize steps; with 'same' padding, over the window's steps inside the input. */
+export class AveragePooling1D extends Pooling1D {
+  constructor(args: Pooling1DArgs = {}) {
+    super(args, 'AveragePooling1D');
+  }
+  call(x: Tensor): Tensor {
+    return this.pool2d(x, avgPool2d);
+  }
+}
+
+export interface GlobalPooling1DArgs extends LayerArgs {
+  /** Keep the steps axis as size 1: [batch, 1, channels]. */
+  keepDims?: boolean;
+}
+
+export type GlobalPooling1DConfig = BaseLayerConfig & { keepDims: boolean };
+
+abstract class GlobalPooling1D extends Layer<Tensor> {
+  readonly keepDims: boolean;
+
+  constructor(args: GlobalPooling1DArgs, where: string) {
+    super(args);
+    this.keepDims = args.keepDims === undefined ? false : checkBoolean(where, 'keepDims', args.keepDims);
+  }
+
+  protected override onBuild(inputShape: SymbolicShape): void {
+    checkRank(this.describe(), inputShape, 3, NLC);
+    this.inputSpec = { ndim: 3 };
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    checkRank(this.describe(), inputShape, 3, NLC);
+    const n = inputShape[0] ?? null;
+    const c = inputShape[2] ?? null;
+    return this.keepDims ? [n, 1, c] : [n, c];
+  }
+
+  override getConfig(): GlobalPooling1DConfig {
+    return { ...super.getConfig(), keepDims: this.keepDims };
+  }
+}
+
+/** Mean over the steps: [batch, steps, channels] → [batch, channels]. */
+export class GlobalAveragePooling1D extends GlobalPooling1D {
+  constructor(args: GlobalPooling1DArgs = {}) {
+    super(args, 'GlobalAveragePooling1D');
+  }
+  call(x: Tensor): Tensor {
+    return mean(x, 1, this.keepDims);
+  }
+}
+
+/** Maximum over the steps: [batch, steps, channels] → [batch, channels]. */
+export class GlobalMaxPooling1D extends GlobalPooling1D {
+  constructor(args: GlobalPooling1DArgs = {}) {
+    super(args, 'GlobalMaxPooling1D');
+  }
+  call(x: Tensor): Tensor {
+    return max(x, 1, this.keepDims);
+  }
+}
+
+registerLayer('MaxPooling1D', MaxPooling1D);
+registerLayer('AveragePooling1D', AveragePooling1D);
+registerLayer('GlobalAveragePooling1D', GlobalAveragePooling1D);
+registerLayer('GlobalMaxPooling1D', GlobalMaxPooling1D);
