@@ -1,6 +1,6 @@
 export {
   Layer, deserializeLayer, registerLayer, registeredLayers, resetLayerNames, serializeLayer, toSnakeCase,
-  type AddWeightOptions, type ApplyArgs, type BaseLayerConfig, type CallArgs, type InputSpec, type LayerArgs, type SerializedLayer,
+  type AddWeightOptions, type ApplyArgs, type BaseLayerConfig, type CallArgs, type InputSpec, type LayerArgs, type SerializedLayer, type ShapeOf, type SymbolicOf,
 } from './layer.js';
 export type { SymbolicShape } from './util.js';
 
@@ -66,3 +66,9 @@ export {
   recall, rootMeanSquaredError, sparseCategoricalAccuracy, sparseTopKCategoricalAccuracy, topKCategoricalAccuracy,
   type AucCurve, type AucOptions, type AucSummation, type F1Average, type F1ScoreOptions, type Metric, type TopKOptions,
 } from './metrics.js';
+export { SymbolicTensor, Node, isSymbolic } from './symbolic.js';
+export { InputLayer, input, type InputArgs, type InputLayerArgs, type InputLayerConfig } from './layers/input.js';
+export {
+  Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type ConcatenateConfig, type DotArgs, type DotConfig,
+} from './layers/merge.js';
+export { Lambda, registerLambda, registeredLambdas, type LambdaArgs, type LambdaConfig, type LambdaFn } from './layers/lambda.js';

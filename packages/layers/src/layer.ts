@@ -1,6 +1,7 @@
-import { ENGINE, Tensor, TesseraError, Variable, add, cast, checkOptions, clone, fmtShape, tidy, variable, type DataType, type RandomState } from '@tessera/core';
+import { ENGINE, Tensor, TesseraError, Variable, add, cast, checkOptions, clone, fmtShape, tidy, variable, zeros, type DataType, type RandomState } from '@tessera/core';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
+import { Node, SymbolicTensor, isSymbolic } from './symbolic.js';
 import { checkBoolean, checkPositiveInt, describeValue, fmtSymbolic, isPlainObject, type SymbolicShape } from './util.js';
 
 export interface LayerArgs {
@@ -36,6 +37,11 @@ export interface ApplyArgs {
   training?: boolean;
 }
 
+/** The shape argument of `build`/`computeOutputShape`: one shape, or one per input for list inputs. */
+export type ShapeOf<I> = I extends Tensor[] ? SymbolicShape[] : SymbolicShape;
+/** What `apply` on symbolic tensors returns: one symbolic tensor, or one per output. */
+export type SymbolicOf<O> = O extends Tensor[] ? SymbolicTensor[] : O extends Tensor ? SymbolicTensor : SymbolicTensor | SymbolicTensor[];
+
 /** What a built layer accepts; checked by `apply` so that a bad input fails with a clear message. */
 export interface InputSpec {
   /** Exact rank. */
@@ -65,8 +71,16 @@ const BASE_KEYS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape'
  * `onBuild` (create weights with `addWeight`), `computeOutputShape` and `getConfig`.
  *
  * `O` is what `apply` returns: one tensor for most layers, several for e.g. an RNN with returnState.
+ * `I` is what it takes: one tensor, or a list (merge layers, models with several inputs).
+ *
+ * Layers held by a layer — as properties, in arrays, Maps, Sets or plain objects — are its sublayers:
+ * their weights are part of its `weights`/`trainableWeights` (so `fit` trains them and `save` keeps
+ * them), its regularization loss and `dispose`, with no registration call.
+ *
+ * `apply` on symbolic tensors (from `input()`) records the call instead of computing, building the
+ * graph of a functional model.
  */
-export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
+export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Tensor | Tensor[] = Tensor | Tensor[]> {
   readonly name: string;
   /** The declared input shape with the batch dimension, or null when it was not given. */
   readonly batchInputShape: SymbolicShape | null;
@@ -75,7 +89,9 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
   protected inputSpec: InputSpec | null = null;
   /** Inputs of another dtype are cast to this before `call`. */
   protected inputDtype: 'float32' | 'int32' = 'float32';
-  private builtShape: SymbolicShape | null = null;
+  private builtShape: SymbolicShape | SymbolicShape[] | null = null;
+  /** The symbolic calls of this layer, in order (a layer shared by two branches has two). */
+  readonly inboundNodes: Node[] = [];
   /** The options the constructor got, until `assertKnownOptions` has checked them. */
   private givenOptions: object | null;
   private entries: WeightEntry[] = [];
@@ -114,8 +130,8 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
   }
 
   /** The input shape the layer was built for (batch dimension null), or null before build. */
-  get buildInputShape(): SymbolicShape | null {
-    return this.builtShape ? [...this.builtShape] : null;
+  get buildInputShape(): ShapeOf<I> | null {
+    return this.builtShape ? (copyShapes(this.builtShape) as ShapeOf<I>) : null;
   }
 
   /** Whether the layer's weights are trained; false makes every weight non-trainable. */
@@ -123,63 +139,198 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return this.trainableFlag;
   }
 
+  /** Sets every weight's trainability, this layer's and its sublayers' (as Keras does). */
   set trainable(value: boolean) {
     this.trainableFlag = checkBoolean(this.name, 'trainable', value);
     for (const e of this.entries) e.variable.trainable = value && e.trainable;
+    for (const l of this.subLayers) l.trainable = value;
   }
 
-  /** Creates the weights for inputs of this shape (batch dimension first, may be null). */
-  build(inputShape: SymbolicShape): void {
+  /**
+   * The layers this layer holds (properties, arrays, Maps, Sets, plain objects; not itself), in
+   * property order, each once. Their weights are part of this layer's.
+   */
+  get subLayers(): Layer[] {
+    const found: Layer[] = [];
+    const seen = new Set<unknown>([this]);
+    const visit = (v: unknown, depth: number): void => {
+      if (v === null || typeof v !== 'object' || seen.has(v) || depth > 4) return;
+      seen.add(v);
+      if (v instanceof Layer) {
+        found.push(v);
+        return;
+      }
+      if (Array.isArray(v) || v instanceof Set) for (const e of v) visit(e, depth + 1);
+      else if (v instanceof Map) for (const e of v.values()) visit(e, depth + 1);
+      else if (isPlainObject(v)) for (const e of Object.values(v)) visit(e, depth + 1);
+    };
+    for (const [key, v] of Object.entries(this)) if (!INTERNAL_FIELDS.has(key)) visit(v, 0);
+    return found;
+  }
+
+  /** Creates the weights for inputs of this shape (batch dimension first, may be null); one shape per input for list inputs. */
+  build(inputShape: ShapeOf<I>): void {
     this.assertUsable('build');
-    const shape = checkShape(`${this.name}.build`, 'inputShape', inputShape);
-    if (this.batchInputShape) this.checkCompatible(shape, this.batchInputShape, 'was declared for');
+    const list = Array.isArray(inputShape) && inputShape.length > 0 && inputShape.every((s) => Array.isArray(s));
+    const shape = list
+      ? (inputShape as SymbolicShape[]).map((s, i) => checkShape(`${this.name}.build`, `inputShape[${i}]`, s))
+      : checkShape(`${this.name}.build`, 'inputShape', inputShape);
+    if (this.batchInputShape && !list) this.checkCompatible(shape as SymbolicShape, this.batchInputShape, 'was declared for');
     if (this.builtShape) {
-      this.checkSpec(shape);
+      if (!list) this.checkSpec(shape as SymbolicShape);
       return;
     }
     try {
-      ENGINE.withoutTapes(() => tidy(() => this.onBuild(shape)));
+      ENGINE.withoutTapes(() => tidy(() => this.onBuild(shape as ShapeOf<I>)));
     } catch (e) {
       for (const entry of this.entries) entry.variable.dispose();
       this.entries = [];
       throw e;
     }
-    if (!this.inputSpec) {
+    if (!this.inputSpec && !list) {
       const axes: Record<number, number> = {};
-      shape.forEach((d, i) => {
+      (shape as SymbolicShape).forEach((d, i) => {
         if (i > 0 && d !== null) axes[i] = d;
       });
       this.inputSpec = { ndim: shape.length, axes };
     }
-    this.builtShape = [...shape];
+    this.builtShape = copyShapes(shape);
   }
 
   /** Creates the layer's weights; `inputShape` has the batch dimension first (null). */
-  protected onBuild(inputShape: SymbolicShape): void {
+  protected onBuild(inputShape: ShapeOf<I>): void {
     void inputShape;
   }
 
   /** The forward pass. Runs inside a memory scope: intermediates are freed, the outputs kept. */
-  abstract call(input: Tensor, kwargs: CallArgs): O;
+  abstract call(input: I, kwargs: CallArgs): O;
 
-  /** Builds the layer if needed, checks the input against what it was built for, and runs `call`. */
-  apply(input: Tensor, kwargs: ApplyArgs = {}): O {
+  /**
+   * Builds the layer if needed, checks the input against what it was built for, and runs `call`.
+   * Given symbolic tensors (from `input()`), records the call and returns symbolic outputs instead.
+   */
+  apply(input: SymbolicTensor | SymbolicTensor[], kwargs?: ApplyArgs): SymbolicOf<O>;
+  apply(input: I, kwargs?: ApplyArgs): O;
+  apply(input: I | SymbolicTensor | SymbolicTensor[], kwargs: ApplyArgs = {}): O | SymbolicOf<O> {
     this.assertUsable('apply');
-    if (!(input instanceof Tensor)) throw new TesseraError(`${this.describe()}: apply expects a Tensor, got ${describeValue(input)}`);
-    input.assertAlive(`${this.name}.apply`);
     if (!isPlainObject(kwargs)) throw new TesseraError(`${this.describe()}: apply's second argument must be { training? }, got ${describeValue(kwargs)}`);
-    const training = kwargs.training === undefined ? false : checkBoolean(`${this.name}.apply`, 'training', kwargs.training);
-    if (!this.builtShape) this.build(this.batchInputShape ?? [null, ...input.shape.slice(1)]);
-    this.checkSpec(input.shape);
+    checkOptions(`${this.name}.apply`, kwargs, ['training']);
+    const training = kwargs.training === undefined ? undefined : checkBoolean(`${this.name}.apply`, 'training', kwargs.training);
+    if (isSymbolic(input)) return this.applySymbolic(input, training);
+    const list = Array.isArray(input);
+    const inputs = (list ? input : [input]) as unknown[];
+    this.checkArity(list, inputs.length);
+    inputs.forEach((t, i) => {
+      if (!(t instanceof Tensor)) {
+        const what = list ? `a list of Tensors, but item ${i} is` : 'a Tensor, got';
+        throw new TesseraError(`${this.describe()}: apply expects ${what} ${describeValue(t)}`);
+      }
+      t.assertAlive(`${this.name}.apply`);
+    });
+    const tensors = inputs as Tensor[];
+    if (!this.builtShape) {
+      const shapes = tensors.map((t) => [null, ...t.shape.slice(1)] as SymbolicShape);
+      this.build((list ? shapes : (this.batchInputShape ?? shapes[0]!)) as ShapeOf<I>);
+    }
+    if (!list) this.checkSpec(tensors[0]!.shape);
     return tidy(() => {
-      const x = input.dtype === this.inputDtype ? input : cast(input, this.inputDtype);
-      return this.call(x, { training });
+      const xs = tensors.map((t) => this.castInput(t));
+      return this.call((list ? xs : xs[0]!) as I, { training: training ?? false });
     });
   }
 
+  /** Inputs of another dtype are cast to `inputDtype` before `call` (a model casts per input instead). */
+  protected castInput(x: Tensor): Tensor {
+    return x.dtype === this.inputDtype ? x : cast(x, this.inputDtype);
+  }
+
+  /**
+   * Whether `call` takes a list of tensors (merge layers, models with several inputs) rather than
+   * one; `apply` checks it so that a list given to a one-input layer fails clearly.
+   */
+  protected takesList(): boolean | 'either' {
+    return false;
+  }
+
+  private checkArity(list: boolean, n: number): void {
+    const takes = this.takesList();
+    if (list && n === 0) throw new TesseraError(`${this.describe()}: apply got an empty list of inputs`);
+    if (list && takes === false) throw new TesseraError(`${this.describe()}: takes one input tensor, got a list of ${n}`);
+    if (!list && takes === true) throw new TesseraError(`${this.describe()}: takes a list of input tensors, got one tensor`);
+  }
+
+  /**
+   * Why this layer cannot be saved, or null: a Lambda whose function is not registered says so
+   * when the model is saved, not when it is loaded.
+   */
+  serializationProblem(): string | null {
+    return null;
+  }
+
+  private applySymbolic(input: SymbolicTensor | SymbolicTensor[], training: boolean | undefined): SymbolicOf<O> {
+    const list = Array.isArray(input);
+    const inputs = list ? input : [input];
+    this.checkArity(list, inputs.length);
+    const shapes = inputs.map((s) => [...s.shape]);
+    const shapeArg = (list ? shapes : shapes[0]!) as ShapeOf<I>;
+    if (!this.builtShape) this.build((list ? shapeArg : (this.batchInputShape ?? shapeArg)) as ShapeOf<I>);
+    if (!list) this.checkSpec(shapes[0]!);
+    const outShapes = this.inferOutputShapes(shapeArg, inputs, list);
+    const node = new Node(this as Layer, inputs, list, training);
+    node.outputs = outShapes.map((s, i) => new SymbolicTensor(s, this.outputDtype(i, inputs), node, i));
+    this.inboundNodes.push(node);
+    return (node.outputs.length === 1 ? node.outputs[0]! : node.outputs) as SymbolicOf<O>;
+  }
+
+  /**
+   * Output shapes for a symbolic call. A layer holding sublayers that does not define
+   * `computeOutputShape` (a custom block) is run once on zeros of the input shape (unknown sizes
+   * as 1) to find them, which also builds its sublayers.
+   */
+  private inferOutputShapes(shapeArg: ShapeOf<I>, inputs: SymbolicTensor[], list: boolean): SymbolicShape[] {
+    return this.shapesByTracing() ? this.traceOutputShapes(inputs, list) : this.computeOutputShapes(shapeArg);
+  }
+
+  /** Whether symbolic calls find the output shapes by running the layer (a custom block with sublayers and no shape rule of its own). */
+  protected shapesByTracing(): boolean {
+    const ownShapeRule = this.computeOutputShape !== Layer.prototype.computeOutputShape || this.computeOutputShapes !== Layer.prototype.computeOutputShapes;
+    return !ownShapeRule && this.subLayers.length > 0;
+  }
+
+  /**
+   * Output shapes found by running `call` on zeros of the inputs' shapes, twice, with the unknown
+   * sizes (null) as 2 and then 3: a size that differs between the runs depends on them and is unknown.
+   */
+  protected traceOutputShapes(inputs: SymbolicTensor[], list: boolean): SymbolicShape[] {
+    const run = (fill: number): number[][] =>
+      ENGINE.withoutTapes(() =>
+        tidy(() => {
+          const xs = inputs.map((s) => this.castInput(zeros(s.shape.map((d) => d ?? fill), s.dtype === 'float32' ? 'float32' : 'int32')));
+          const out = this.call((list ? xs : xs[0]!) as I, { training: false });
+          return (Array.isArray(out) ? out : [out]).map((t) => [...t.shape]);
+        }),
+      );
+    const a = run(2);
+    const b = run(3);
+    return a.map((s, k) => s.map((d, i) => (b[k]![i] === d ? d : null)));
+  }
+
+  /** The dtype of output `index` of a symbolic call (float32 for every built-in layer). */
+  protected outputDtype(index: number, inputs: SymbolicTensor[]): DataType {
+    void index;
+    void inputs;
+    return 'float32';
+  }
+
   /** Output shape for an input shape (dimensions may be null). */
-  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    return [...inputShape];
+  computeOutputShape(inputShape: ShapeOf<I>): SymbolicShape {
+    if (Array.isArray(inputShape[0])) return [...(inputShape[0] as SymbolicShape)];
+    return [...(inputShape as SymbolicShape)];
+  }
+
+  /** Shapes of every output (a layer with several outputs, an RNN with returnState, overrides this). */
+  computeOutputShapes(inputShape: ShapeOf<I>): SymbolicShape[] {
+    return [this.computeOutputShape(inputShape)];
   }
 
   /**
@@ -206,17 +357,19 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return v;
   }
 
-  /** Every weight, in creation order. */
+  /** Every weight: the layer's own in creation order, then its sublayers' (each once). */
   get weights(): Variable[] {
-    return this.entries.map((e) => e.variable);
+    return unique([...this.entries.map((e) => e.variable), ...this.subLayers.flatMap((l) => l.weights)]);
   }
 
   get trainableWeights(): Variable[] {
-    return this.entries.filter((e) => e.trainable && this.trainableFlag).map((e) => e.variable);
+    if (!this.trainableFlag) return [];
+    return unique([...this.entries.filter((e) => e.trainable).map((e) => e.variable), ...this.subLayers.flatMap((l) => l.trainableWeights)]);
   }
 
   get nonTrainableWeights(): Variable[] {
-    return this.entries.filter((e) => !(e.trainable && this.trainableFlag)).map((e) => e.variable);
+    const trainable = new Set(this.trainableWeights);
+    return this.weights.filter((w) => !trainable.has(w));
   }
 
   /**
@@ -236,7 +389,7 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
   /** Copies of the weights' current values, in `weights` order. */
   getWeights(): Tensor[] {
     this.assertUsable('getWeights');
-    return ENGINE.withoutTapes(() => this.entries.map((e) => clone(e.variable)));
+    return ENGINE.withoutTapes(() => this.weights.map((w) => clone(w)));
   }
 
   /** Replaces the weights' values (in `weights` order); shapes must match. Nothing changes on error. */
@@ -263,20 +416,28 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
     );
   }
 
-  /** Number of scalars in the weights. */
+  /** Number of scalars in the weights (sublayers' included). */
   countParams(): number {
     if (!this.builtShape) {
       throw new TesseraError(`${this.describe()}.countParams: the layer is not built yet, so its weights do not exist (apply it or call build first)`);
     }
-    return this.entries.reduce((s, e) => s + e.variable.size, 0);
+    return this.weights.reduce((s, w) => s + w.size, 0);
   }
 
-  /** Sum of the weight regularizers' penalties (a scalar, differentiable), or null when there are none. */
+  /**
+   * Sum of the weight regularizers' penalties (a scalar, differentiable), sublayers' included, or
+   * null when there are none.
+   */
   regularizationLoss(): Tensor | null {
     this.assertUsable('regularizationLoss');
-    const withReg = this.entries.filter((e) => e.regularizer !== null);
-    if (withReg.length === 0) return null;
-    return tidy(() => withReg.map((e) => e.regularizer!.penalty(e.variable)).reduce((a, b) => add(a, b)));
+    return tidy(() => {
+      const parts = this.entries.filter((e) => e.regularizer !== null).map((e) => e.regularizer!.penalty(e.variable));
+      for (const l of this.subLayers) {
+        const r = l.regularizationLoss();
+        if (r) parts.push(r);
+      }
+      return parts.length === 0 ? null : parts.reduce((a, b) => add(a, b));
+    });
   }
 
   /** The options that rebuild this layer (`deserializeLayer`); JSON-serialisable. */
@@ -286,11 +447,14 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return config;
   }
 
-  /** Frees the weights; the layer cannot be used afterwards. */
+  /** Frees the weights, its sublayers' too; the layer cannot be used afterwards. */
   dispose(): void {
+    if (this.disposed) return;
+    const subs = this.subLayers;
     for (const e of this.entries) e.variable.dispose();
     this.entries = [];
     this.disposed = true;
+    for (const l of subs) l.dispose();
   }
 
   get isDisposed(): boolean {
@@ -317,7 +481,12 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
     if (!this.givenOptions) return;
     const given = this.givenOptions;
     this.givenOptions = null;
-    checkOptions(this.className, given, [...LAYER_ARGS, ...Object.keys(this.getConfig())]);
+    checkOptions(this.className, given, [...LAYER_ARGS, ...this.optionNames()]);
+  }
+
+  /** The options the constructor understands: by default the keys of `getConfig()`. */
+  optionNames(): string[] {
+    return Object.keys(this.getConfig());
   }
 
   private checkCompatible(shape: SymbolicShape, declared: SymbolicShape, verb: string): void {
@@ -348,10 +517,21 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[]> {
       if (i < 0 || i >= shape.length || (d !== null && d !== size)) ok = false;
     }
     if (!ok) {
-      const built = this.builtShape ? ` (it was built for inputs of shape ${fmtSymbolic(this.builtShape)})` : '';
+      const built = this.builtShape ? ` (it was built for inputs of shape ${fmtSymbolic(this.builtShape as SymbolicShape)})` : '';
       throw new TesseraError(`${this.describe()}: got an input of shape ${fmtSymbolic(shape)}, expected ${expected.join(' with ')}${built}`);
     }
   }
+}
+
+/** Fields of the base class that never hold sublayers (not scanned by `subLayers`). */
+const INTERNAL_FIELDS = new Set(['entries', 'givenOptions', 'inboundNodes', 'builtShape', 'inputSpec', 'batchInputShape']);
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function copyShapes(s: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+  return s.map((d) => (Array.isArray(d) ? [...d] : d)) as SymbolicShape | SymbolicShape[];
 }
 
 function checkShape(where: string, what: string, shape: unknown): SymbolicShape {
@@ -406,12 +586,16 @@ function classNameOf(ctor: unknown): string | undefined {
   return classNames.get(ctor);
 }
 
-/** Makes `deserializeLayer` able to rebuild layers of this class from their config. */
-export function registerLayer<A>(className: string, ctor: new (args: A) => Layer): void {
+/**
+ * Makes `deserializeLayer` able to rebuild layers of this class from their config: with the class's
+ * static `fromConfig(config)` when it has one (models), else `new ctor(config)`.
+ */
+export function registerLayer<A>(className: string, ctor: new (args: A) => Layer<any, any>): void {
   if (typeof className !== 'string' || className.length === 0) throw new TesseraError('registerLayer: className must be a non-empty string');
   if (typeof ctor !== 'function') throw new TesseraError(`registerLayer: '${className}' must be given a layer class, got ${describeValue(ctor)}`);
   // Configs come from JSON: the constructors check every value they read.
-  factories.set(className, (config) => new ctor(config as unknown as A));
+  const fromConfig = (ctor as unknown as { fromConfig?: (config: Record<string, unknown>) => Layer }).fromConfig;
+  factories.set(className, typeof fromConfig === 'function' ? (config) => fromConfig.call(ctor, config) : (config) => new ctor(config as unknown as A) as Layer);
   classNames.set(ctor, className);
 }
 
@@ -422,6 +606,8 @@ export function registeredLayers(): string[] {
 
 export function serializeLayer(layer: Layer): SerializedLayer {
   if (!(layer instanceof Layer)) throw new TesseraError(`serializeLayer: expected a Layer, got ${describeValue(layer)}`);
+  const problem = layer.serializationProblem();
+  if (problem) throw new TesseraError(`serializeLayer: ${problem}`);
   const className = classNameOf(layer.constructor);
   if (!className) {
     throw new TesseraError(`serializeLayer: the class ${layer.constructor.name} of layer '${layer.name}' is not registered; call registerLayer('${layer.constructor.name}', ${layer.constructor.name}) first`);
@@ -442,7 +628,7 @@ export function deserializeLayer(serialized: SerializedLayer): Layer {
     throw new TesseraError(`deserializeLayer: unknown layer class '${className}' (known: ${registeredLayers().join(', ')}; register custom layers with registerLayer)`);
   }
   const layer = make(config);
-  const known = new Set([...BASE_KEYS, ...Object.keys(layer.getConfig())]);
+  const known = new Set([...BASE_KEYS, ...layer.optionNames()]);
   const unknown = Object.keys(config).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     layer.dispose();

@@ -146,7 +146,7 @@ export abstract class RNNBase extends Layer<Tensor | Tensor[]> {
   }
 
   /** Shapes of every output: the output, then (with returnState) each state [batch, units]. */
-  computeOutputShapes(inputShape: SymbolicShape): SymbolicShape[] {
+  override computeOutputShapes(inputShape: SymbolicShape): SymbolicShape[] {
     const out = this.computeOutputShape(inputShape);
     if (!this.returnState) return [out];
     return [out, ...Array.from({ length: this.numStates }, () => [inputShape[0] ?? null, this.units])];
