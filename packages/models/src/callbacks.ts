@@ -1,5 +1,5 @@
 import { TesseraError, checkOptions } from '@tessera/core';
-import type { Sequential } from './sequential.js';
+import type { Model } from './model.js';
 
 /** Metric values by name ('loss', 'acc', 'val_loss', ...). */
 export type Logs = Record<string, number>;
@@ -30,9 +30,9 @@ export interface Callback extends CallbackHooks {}
 
 /** Base class for callbacks: `model` and `params` are set before training starts. */
 export abstract class Callback {
-  model!: Sequential;
+  model!: Model;
   params!: TrainingParams;
-  setModel(model: Sequential): void {
+  setModel(model: Model): void {
     this.model = model;
   }
   setParams(params: TrainingParams): void {
@@ -66,7 +66,7 @@ export class CallbackList {
   constructor(callbacks: (Callback | CallbackHooks)[]) {
     this.callbacks = callbacks.map((c) => (c instanceof Callback ? c : new CustomCallback(c)));
   }
-  setModel(m: Sequential): void {
+  setModel(m: Model): void {
     for (const c of this.callbacks) c.setModel(m);
   }
   setParams(p: TrainingParams): void {

@@ -1,7 +1,8 @@
 import { DTYPES, TesseraError, bytesPerElement, isDataType, tensor, type DataType, type RandomState, type Tensor } from '@tessera/core';
-import type { LossIdentifier, Metric } from '@tessera/layers';
+import { Layer, deserializeLayer, type LossIdentifier, type Metric } from '@tessera/layers';
 import { getOptimizer } from '@tessera/optimizers';
-import { Sequential } from './sequential.js';
+import { Model } from './model.js';
+import './sequential.js';
 
 export const FORMAT = 'tessera-model';
 /**
@@ -25,14 +26,16 @@ export interface WeightEntry {
 export interface ModelJSON {
   format: typeof FORMAT;
   formatVersion: number;
-  modelTopology: { className: 'Sequential'; config: ReturnType<Sequential['getConfig']> };
-  trainingConfig: { optimizer: unknown; loss: unknown; metrics: unknown[] } | null;
+  /** 'Sequential' (a chain) or 'Model' (a functional graph), and its config. */
+  modelTopology: { className: string; config: Record<string, unknown> };
+  trainingConfig: { optimizer: unknown; loss: unknown; lossWeights?: unknown; metrics: unknown } | null;
   weights: WeightEntry[];
   /** Optimizer state; slot names refer to model weights as `#<index>/<slot>`. */
   optimizerWeights: WeightEntry[];
   /**
-   * Where each layer with a random generator (Dropout) stood, by layer index: training resumed from
-   * the file draws the masks uninterrupted training would have. Absent in files from before it.
+   * Where each layer with a random generator (Dropout) stood, by index in the model's layers
+   * flattened depth-first (each layer, then the layers it holds): training resumed from the file
+   * draws the masks uninterrupted training would have. Absent in files from before it.
    */
   randomStates?: { layer: number; state: RandomState }[];
   weightsFile: string;
@@ -179,7 +182,9 @@ function checkManifest(j: ModelJSON): void {
   }
   const topology = j.modelTopology as { className?: unknown; config?: { layers?: unknown } } | undefined;
   if (topology === null || typeof topology !== 'object') throw malformed("'modelTopology' must be an object", topology);
-  if (topology.className !== 'Sequential') throw new TesseraError(`loadModel: unknown model class ${JSON.stringify(topology.className)}`);
+  if (topology.className !== 'Sequential' && topology.className !== 'Model') {
+    throw new TesseraError(`loadModel: unknown model class ${JSON.stringify(topology.className)} (expected 'Sequential' or 'Model')`);
+  }
   if (topology.config === null || typeof topology.config !== 'object' || !Array.isArray(topology.config.layers)) {
     throw malformed("'modelTopology.config.layers' must be an array of layer configs", topology.config?.layers);
   }
@@ -225,8 +230,11 @@ async function pack(list: { name: string; tensor: Tensor }[], chunks: Uint8Array
 }
 
 /** Builds the artifacts of a model (topology, weights, optimizer state). */
-export async function toArtifacts(model: Sequential): Promise<ModelArtifacts> {
+export async function toArtifacts(model: Model): Promise<ModelArtifacts> {
+  if (!(model instanceof Model)) throw new TesseraError(`save: expected a Model or Sequential, got ${model === null ? 'null' : typeof model}`);
   if (!model.built) throw new TesseraError(`save: model '${model.name}' is not built yet (give the first layer an inputShape, or call build/fit first)`);
+  // Before anything is read: a layer that cannot be saved (an unregistered Lambda) says so now.
+  const topology = { className: model.className, config: model.getConfig() as unknown as Record<string, unknown> };
   const weights = model.weights;
   const chunks: Uint8Array[] = [];
   const offset = { v: 0 };
@@ -255,11 +263,11 @@ export async function toArtifacts(model: Sequential): Promise<ModelArtifacts> {
   const modelJSON: ModelJSON = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
-    modelTopology: { className: 'Sequential', config: model.getConfig() },
+    modelTopology: topology,
     trainingConfig: model.compileConfig,
     weights: weightEntries,
     optimizerWeights: optimizerEntries,
-    randomStates: model.layers.flatMap((l, layer) => {
+    randomStates: allLayers(model).flatMap((l, layer) => {
       const state = l.getRandomState();
       return state ? [{ layer, state }] : [];
     }),
@@ -271,7 +279,19 @@ export async function toArtifacts(model: Sequential): Promise<ModelArtifacts> {
   return { modelJSON, weightData: weightData.buffer };
 }
 
-export async function saveModel(model: Sequential, target: string | IOHandler): Promise<SaveResult> {
+/** The model's layers flattened depth-first: each layer, then the layers it holds (a nested model's too). */
+export function allLayers(model: Model): Layer[] {
+  const out: Layer[] = [];
+  const visit = (l: Layer): void => {
+    if (out.includes(l)) return;
+    out.push(l);
+    for (const s of l instanceof Model ? l.layers : l.subLayers) visit(s);
+  };
+  model.layers.forEach(visit);
+  return out;
+}
+
+export async function saveModel(model: Model, target: string | IOHandler): Promise<SaveResult> {
   const handler = resolveHandler(target, 'save');
   if (!handler.save) throw new TesseraError('save: this IO handler cannot save');
   return handler.save(await toArtifacts(model));
@@ -285,7 +305,7 @@ function readEntry(e: WeightEntry, data: ArrayBuffer): Tensor {
 }
 
 /** Checks format, version, length and checksum, then rebuilds the model with its weights and optimizer state. */
-export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}): Promise<Sequential> {
+export async function fromArtifacts<M extends Model = Model>(a: ModelArtifacts, options: LoadOptions = {}): Promise<M> {
   const j = a.modelJSON;
   if (j === null || typeof j !== 'object' || j.format !== FORMAT) {
     throw new TesseraError(`loadModel: not a Tessera model (format is ${JSON.stringify(j?.format)}, expected '${FORMAT}')`);
@@ -309,7 +329,12 @@ export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}
   if (digest !== j.weightsSha256) {
     throw new TesseraError(`loadModel: the weights file's SHA-256 (${digest.slice(0, 12)}…) does not match model.json (${String(j.weightsSha256).slice(0, 12)}…): the file is corrupted or was modified`);
   }
-  const model = Sequential.fromConfig(j.modelTopology.config);
+  const built = deserializeLayer({ className: j.modelTopology.className, config: j.modelTopology.config });
+  if (!(built instanceof Model)) {
+    built.dispose();
+    throw new TesseraError(`loadModel: the topology is a ${built.className}, not a model`);
+  }
+  const model = built;
   const vars = model.weights;
   if (vars.length !== j.weights.length) {
     model.dispose();
@@ -318,9 +343,10 @@ export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}
   const values = j.weights.map((e) => readEntry(e, a.weightData));
   try {
     model.setWeights(values);
+    const flat = allLayers(model);
     for (const { layer, state } of j.randomStates ?? []) {
-      const l = model.layers[layer];
-      if (!l) throw new TesseraError(`loadModel: model.json has a random state for layer ${layer}, the model has ${model.layers.length} layers`);
+      const l = flat[layer];
+      if (!l) throw new TesseraError(`loadModel: model.json has a random state for layer ${layer}, the model has ${flat.length} layers`);
       l.setRandomState(state);
     }
   } catch (e) {
@@ -341,8 +367,9 @@ export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}
       try {
         model.compile({
           optimizer: getOptimizer(tc.optimizer as Parameters<typeof getOptimizer>[0]),
-          loss,
-          metrics: options.metrics ?? (tc.metrics as string[]),
+          loss: loss as Parameters<Model['compile']>[0]['loss'],
+          ...(tc.lossWeights === undefined ? {} : { lossWeights: tc.lossWeights as Record<string, number> }),
+          metrics: (options.metrics ?? tc.metrics) as Parameters<Model['compile']>[0]['metrics'],
         });
       } catch (e) {
         throw new TesseraError(`loadModel: cannot compile the saved model again (${(e as Error).message}); pass the loss and metrics, loadModel(source, { loss, metrics }), or load the weights only with { compile: false }`);
@@ -373,13 +400,13 @@ export async function fromArtifacts(a: ModelArtifacts, options: LoadOptions = {}
       }
     }
   }
-  return model;
+  return model as M;
 }
 
 /** Loads a model saved by `model.save`: a directory path (Node), an IOHandler, or artifacts. */
-export async function loadModel(source: string | IOHandler | ModelArtifacts, options: LoadOptions = {}): Promise<Sequential> {
-  if (typeof source === 'object' && 'modelJSON' in source) return fromArtifacts(source, options);
+export async function loadModel<M extends Model = Model>(source: string | IOHandler | ModelArtifacts, options: LoadOptions = {}): Promise<M> {
+  if (typeof source === 'object' && 'modelJSON' in source) return fromArtifacts<M>(source, options);
   const handler = resolveHandler(source, 'loadModel');
   if (!handler.load) throw new TesseraError('loadModel: this IO handler cannot load');
-  return fromArtifacts(await handler.load(), options);
+  return fromArtifacts<M>(await handler.load(), options);
 }

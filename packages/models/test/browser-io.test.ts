@@ -4,7 +4,7 @@ import { tensor, tidy } from '@tessera/core';
 import { Dense } from '@tessera/layers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 // The browser entry: these handlers are what a page gets.
-import { filesHandler, indexedDBHandler, listIndexedDBModels, loadModel, sequential, toArtifacts } from '../src/index.js';
+import { filesHandler, indexedDBHandler, listIndexedDBModels, loadModel, sequential, toArtifacts, type Sequential } from '../src/index.js';
 
 function model(): ReturnType<typeof sequential> {
   const m = sequential({ layers: [new Dense({ units: 3, activation: 'relu', inputShape: [4] }), new Dense({ units: 2, activation: 'softmax' })] });
@@ -25,7 +25,7 @@ describe('indexedDBHandler', () => {
     const m = model();
     const result = await m.save(indexedDBHandler('digits', { indexedDB }));
     expect(result.location).toBe('indexeddb://digits');
-    const back = await loadModel(indexedDBHandler('digits', { indexedDB }));
+    const back = await loadModel<Sequential>(indexedDBHandler('digits', { indexedDB }));
     expect(predictRow(back)).toEqual(predictRow(m));
     expect(back.isCompiled).toBe(true);
     expect(await listIndexedDBModels({ indexedDB })).toEqual(['digits']);
@@ -48,7 +48,7 @@ describe('indexedDBHandler', () => {
     const other = model();
     await expect(other.save(indexedDBHandler('digits', { indexedDB }))).rejects.toThrow(/storage quota for this site is full \(QuotaExceededError\)/);
     vi.restoreAllMocks();
-    const back = await loadModel(indexedDBHandler('digits', { indexedDB }));
+    const back = await loadModel<Sequential>(indexedDBHandler('digits', { indexedDB }));
     expect(predictRow(back)).toEqual(before);
     for (const t of [m, other, back]) t.dispose();
   });
@@ -72,7 +72,7 @@ describe('filesHandler', () => {
 
   it('loads model.json and its weights file, whatever the browser renamed them to', async () => {
     const m = model();
-    const back = await loadModel(filesHandler(await files(m, ['model (1).json', 'weights (1).bin'])));
+    const back = await loadModel<Sequential>(filesHandler(await files(m, ['model (1).json', 'weights (1).bin'])));
     expect(predictRow(back)).toEqual(predictRow(m));
     m.dispose();
     back.dispose();

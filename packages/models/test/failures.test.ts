@@ -113,12 +113,12 @@ describe('training calls on one model', () => {
     y.dispose();
   });
 
-  it('say that a Sequential model takes one input tensor when fit gets an array of tensors', async () => {
+  it('say that a one-input model takes one input tensor when fit gets an array of tensors', async () => {
     const m = model();
     const x = tensor([[0, 1]]);
     const y = tensor([[1]]);
     await expect(m.fit([x, x] as never, y as never)).rejects.toThrow(
-      'fit: x is an array of 2 tensors, but a Sequential model takes one input tensor: pass fit(x, y) with one tensor each, or a dataset of { xs, ys } batches',
+      /^fit: x is a list of 2 tensors, but model 'sequential\w*' has 1 input \(\w+\): pass one tensor, or a dataset of \{ xs, ys \} batches$/,
     );
     m.dispose();
     x.dispose();

@@ -95,10 +95,10 @@ describe('the manifest is checked as strictly as the weights', () => {
     const m = await trained(3);
     const art = await toArtifacts(m);
     const topology = JSON.parse(JSON.stringify(art.modelJSON.modelTopology)) as ModelJSON['modelTopology'];
-    (topology.config.layers[1] as { className: string }).className = 'Densee';
+    ((topology.config.layers as unknown[])[1] as { className: string }).className = 'Densee';
     await failsCleanly(async () => loadModel({ modelJSON: await resealed({ ...art.modelJSON, modelTopology: topology }), weightData: art.weightData }), /Densee/);
     const wider = JSON.parse(JSON.stringify(art.modelJSON.modelTopology)) as ModelJSON['modelTopology'];
-    (wider.config.layers[0] as unknown as { config: { units: number } }).config.units = 7;
+    ((wider.config.layers as unknown[])[0] as unknown as { config: { units: number } }).config.units = 7;
     await failsCleanly(async () => loadModel({ modelJSON: await resealed({ ...art.modelJSON, modelTopology: wider }), weightData: art.weightData }), /shape/);
     m.dispose();
   });
@@ -107,7 +107,7 @@ describe('the manifest is checked as strictly as the weights', () => {
     const m = await trained(4);
     const art = await toArtifacts(m);
     const { manifestSha256: _, ...v1 } = art.modelJSON;
-    const loaded = await loadModel({ modelJSON: { ...v1, formatVersion: 1, weightsFile: 'weights.bin' }, weightData: art.weightData });
+    const loaded = await loadModel<Sequential>({ modelJSON: { ...v1, formatVersion: 1, weightsFile: 'weights.bin' }, weightData: art.weightData });
     expect(await predictionOf(loaded)).toEqual(await predictionOf(m));
     loaded.dispose();
     m.dispose();
@@ -163,7 +163,7 @@ describe('saving over a checkpoint', () => {
       const failure = await fileHandler(dir, { fs: failingFs(failAt).fs }).save!(newArtifacts).then(() => null, (e: Error) => e.message);
       if (failure !== null) expect(failure).toContain(`injected failure at operation ${failAt}`);
       else failuresSwallowed++;
-      const loaded = await loadModel(dir);
+      const loaded = await loadModel<Sequential>(dir);
       const p = await predictionOf(loaded);
       loaded.dispose();
       expect([oldPrediction, newPrediction], `interrupted at operation ${failAt}`).toContainEqual(p);
@@ -183,7 +183,7 @@ describe('saving over a checkpoint', () => {
     const m = await trained(7);
     const dir = join(root, 'by-file');
     await m.save(dir);
-    const loaded = await loadModel(join(dir, 'model.json'));
+    const loaded = await loadModel<Sequential>(join(dir, 'model.json'));
     expect(await predictionOf(loaded)).toEqual(await predictionOf(m));
     loaded.dispose();
     await expect(m.save(join(dir, 'model.json'))).rejects.toThrow(/pass the directory to save into .* not a .json path/);

@@ -108,7 +108,7 @@ describe('fit variants', () => {
     const y = tensor([[1], [2]]);
     await expect(model.fit(x, y)).rejects.toThrow(/call compile\(\{ optimizer, loss \}\) first/);
     model.compile({ optimizer: 'sgd', loss: 'mse' });
-    await expect(model.fit(x, y)).rejects.toThrow(/x \[1,2\] and y \[2,1\] must have the same number of samples/);
+    await expect(model.fit(x, y)).rejects.toThrow(/x and y must have the same number of samples \(first dimension\): x \w+ \[1,2\], y \w+ \[2,1\]/);
     await expect(model.fit(x, tensor([[1]]), { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer, got 0/);
     expect(() => model.compile({ optimizer: 'sgdd', loss: 'mse' })).toThrow(/sgdd/);
     expect(() => model.compile({ optimizer: 'sgd', loss: 'msee' })).toThrow(/msee/);

@@ -42,7 +42,7 @@ describe('save and load', () => {
     await model.fit(x, y, { epochs: 3, batchSize: 20, verbose: 0, seed: 1 });
     const res = await model.save(join(dir, 'm1'));
     expect(res.weightBytes).toBeGreaterThan(0);
-    const loaded = await loadModel(join(dir, 'm1'));
+    const loaded = await loadModel<Sequential>(join(dir, 'm1'));
     const [p1, p2] = [model.predict(x), loaded.predict(x)];
     expect(await same(p1, p2)).toBe(true);
     expect(loaded.layers.map((l) => l.constructor.name)).toEqual(['Dense', 'Dropout', 'Dense']);
@@ -66,7 +66,7 @@ describe('save and load', () => {
     const handler = memoryHandler();
     await b.save(handler);
     b.dispose();
-    const c = await loadModel(handler);
+    const c = await loadModel<Sequential>(handler);
     const second = await c.fit(x, y, { epochs: 6, initialEpoch: 3, batchSize: 16, verbose: 0, seed: 5 });
     expect([...first.history['loss']!, ...second.history['loss']!]).toEqual(full.history['loss']);
     expect(second.epoch).toEqual([3, 4, 5]);
@@ -94,13 +94,13 @@ describe('save and load', () => {
     expect(json.randomStates).toHaveLength(1);
     expect(json.randomStates![0]!.layer).toBe(1);
     setSeed(99); // the loaded Dropout must not draw a fresh generator from the global one
-    const c = await loadModel(handler);
+    const c = await loadModel<Sequential>(handler);
     const second = await c.fit(x, y, { epochs: 6, initialEpoch: 3, batchSize: 16, verbose: 0, seed: 5 });
     expect([...first.history['loss']!, ...second.history['loss']!]).toEqual(full.history['loss']);
 
     // A version-1 file without the field (written before it existed) still loads; a bad state is named.
     const { randomStates: _, manifestSha256: __, ...older } = json;
-    (await loadModel({ modelJSON: { ...older, formatVersion: 1 }, weightData: handler.artifacts!.weightData })).dispose();
+    (await loadModel<Sequential>({ modelJSON: { ...older, formatVersion: 1 }, weightData: handler.artifacts!.weightData })).dispose();
     const bad = await resealed({ ...json, randomStates: [{ layer: 1, state: { words: [0, 0, 0, 0], spare: null } }] });
     await expect(loadModel({ modelJSON: bad, weightData: handler.artifacts!.weightData })).rejects.toThrow(/Random.setState: expected \{ words: four 32-bit unsigned integers, not all 0/);
     const wrongLayer = await resealed({ ...json, randomStates: [{ layer: 0, state: json.randomStates![0]!.state }] });
@@ -117,7 +117,7 @@ describe('save and load', () => {
     smoothed.compile({ optimizer: adam(0.01), loss: { name: 'binaryCrossentropy', fromLogits: false }, metrics: ['accuracy'] });
     const h1 = memoryHandler();
     await smoothed.save(h1);
-    const back = await loadModel(h1);
+    const back = await loadModel<Sequential>(h1);
     expect(back.compileConfig?.loss).toEqual({ name: 'binaryCrossentropy', fromLogits: false });
 
     const before = memory().numTensors;
@@ -130,9 +130,9 @@ describe('save and load', () => {
     const tensorsSaved = memory().numTensors;
     await expect(loadModel(h2)).rejects.toThrow(/compiled with a loss function, which model.json cannot hold: pass it again, loadModel\(source, \{ loss \}\), or load the weights only with \{ compile: false \}/);
     expect(memory().numTensors).toBe(tensorsSaved); // the half-built model was disposed
-    const weightsOnly = await loadModel(h2, { compile: false });
+    const weightsOnly = await loadModel<Sequential>(h2, { compile: false });
     expect(weightsOnly.isCompiled).toBe(false);
-    const withLoss = await loadModel(h2, { loss: bce });
+    const withLoss = await loadModel<Sequential>(h2, { loss: bce });
     // The optimizer state came back too: one more epoch from the loaded model equals one more from the original.
     const [a, b] = [await custom.fit(x, y, { epochs: 3, initialEpoch: 2, batchSize: 10, verbose: 0, seed: 2 }), await withLoss.fit(x, y, { epochs: 3, initialEpoch: 2, batchSize: 10, verbose: 0, seed: 2 })];
     expect(b.history['loss']).toEqual(a.history['loss']);
@@ -142,7 +142,7 @@ describe('save and load', () => {
     const h3 = memoryHandler();
     await custom.save(h3);
     await expect(loadModel(h3)).rejects.toThrow(/cannot compile the saved model again \(getMetric: unknown metric 'myAccuracy'.*\); pass the loss and metrics/);
-    const m3 = await loadModel(h3, { metrics: [counting] });
+    const m3 = await loadModel<Sequential>(h3, { metrics: [counting] });
     expect(m3.metricsNames).toEqual(['loss', 'myAccuracy']);
     [smoothed, back, custom, weightsOnly, withLoss, m3].forEach((m) => m.dispose());
     [x, y].forEach((t) => t.dispose());
@@ -192,7 +192,7 @@ describe('save and load', () => {
     expect(memory().numTensors).toBe(before);
     expect(art.modelJSON.format).toBe('tessera-model');
     expect(art.modelJSON.optimizerWeights.length).toBeGreaterThan(0);
-    const loaded = await loadModel(art);
+    const loaded = await loadModel<Sequential>(art);
     const [p1, p2] = [model.predict(x), loaded.predict(x)];
     expect(await same(p1, p2)).toBe(true);
     [p1, p2, x, y].forEach((t) => t.dispose());
