@@ -925,6 +925,10 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
 
   // ------------------------------------------------------------------ serialisation
 
+  override optionNames(): string[] {
+    return ['name', 'trainable', 'dtype', 'layers', 'inputLayers', 'outputLayers'];
+  }
+
   /** The graph as layer configs and the calls between them (Keras's functional config). */
   override getConfig(): ModelConfig {
     const g = this.graph;
