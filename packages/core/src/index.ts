@@ -23,3 +23,5 @@ export * from './ops/shape_ops.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';
 export * from './ops/nn.js';
+export * from './ops/topk.js';
+export * from './ops/multinomial.js';

@@ -6,7 +6,7 @@ import {
   mean, memory, min, minimum, mod, moments, mul, neg, pad, pow, prod, reciprocal, relu, relu6, reshape,
   rsqrt, selu, setBackend, sigmoid, sin, slice, softmax, softmaxCrossEntropy, softplus, split, sqrt, square,
   squaredDifference, squeeze, stack, sub, sum, swish, tanh, tensor, tidy, tile, transpose, unsortedSegmentSum,
-  unstack, variable, where, Random, greater, Tensor, getBackend, type FusedActivation,
+  topk, unstack, variable, where, Random, greater, Tensor, getBackend, type FusedActivation,
 } from '@tessera/core';
 import { checkGradients, customGrad, grad, grads, stopGradient, valueAndGrad, variableGrads } from '@tessera/autograd';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,8 @@ export const GRADIENT_CASES: Case[] = [
   u('gather (axis 0, repeated indices)', (x) => gather(x, tensor([2, 0, 2, 1], [4], 'int32'), 0), 'any', [3, 2]),
   u('gather (axis 1, 2-D indices)', (x) => gather(x, tensor([[1, 1], [0, 2]], [2, 2], 'int32'), 1), 'any', [2, 3, 2]),
   u('unsortedSegmentSum', (x) => unsortedSegmentSum(x, tensor([1, 0, 1, 3], [4], 'int32'), 3), 'any', [4, 2]),
+  u('topk values (k 2 of the last axis)', (x) => topk(x, 2).values, 'any', [3, 4]),
+  u('topk values (k = n, rank 3)', (x) => topk(x, 3).values, 'any', [2, 2, 3]),
   { name: 'conv2d (valid)', f: (x, w) => conv2d(x, w), inputs: [{ shape: [2, 5, 5, 2] }, { shape: [3, 3, 2, 3] }] },
   { name: 'conv2d (stride 2, same)', f: (x, w) => conv2d(x, w, 2, 'same'), inputs: [{ shape: [1, 6, 5, 2] }, { shape: [3, 2, 2, 2] }] },
   { name: 'fusedConv2d (relu, bias)', f: (x, w, b) => fusedConv2d({ x, filter: w, bias: b, activation: 'relu' }), inputs: [{ shape: [2, 5, 5, 2] }, { shape: [3, 3, 2, 3] }, { shape: [3] }] },

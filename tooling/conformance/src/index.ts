@@ -16,6 +16,7 @@ import { memorySuite } from './suites/memory.js';
 import { methodSuite } from './suites/methods.js';
 import { nnSuite } from './suites/nn.js';
 import { reduceSuite } from './suites/reduce.js';
+import { selectionSuite } from './suites/selection.js';
 import { shapeSuite } from './suites/shape.js';
 import { unarySuite } from './suites/unary.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './tolerance.js';
@@ -54,6 +55,7 @@ export function describeConformance(backendName: string, options: ConformanceOpt
     unarySuite(ctx);
     binarySuite(ctx);
     reduceSuite(ctx);
+    selectionSuite(ctx);
     matmulSuite(ctx);
     nnSuite(ctx);
     shapeSuite(ctx);
