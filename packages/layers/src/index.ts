@@ -64,7 +64,7 @@ export {
 export {
   accuracy, auc, binaryAccuracy, categoricalAccuracy, f1Score, getMetric, meanAbsoluteErrorMetric, meanSquaredErrorMetric, metrics, precision,
   recall, rootMeanSquaredError, sparseCategoricalAccuracy, sparseTopKCategoricalAccuracy, topKCategoricalAccuracy,
-  type AucCurve, type AucOptions, type AucSummation, type F1Average, type F1ScoreOptions, type Metric, type TopKOptions,
+  type AucCurve, type AucOptions, type AucSummation, type F1Average, type F1ScoreOptions, type Metric, type TopKAccuracyOptions,
 } from './metrics.js';
 export { SymbolicTensor, Node, isSymbolic } from './symbolic.js';
 export { InputLayer, input, type InputArgs, type InputLayerArgs, type InputLayerConfig } from './layers/input.js';

@@ -159,7 +159,7 @@ function inTopK(name: string, labels: Tensor, yPred: Tensor, k: number): Tensor 
   return less(sum(greater(scores, target), -1), k);
 }
 
-export interface TopKOptions {
+export interface TopKAccuracyOptions {
   /** How many of the highest scores count (default 5, as in Keras). */
   k?: number;
   /** The name in logs when passed as an object (default Keras's). */
@@ -167,7 +167,7 @@ export interface TopKOptions {
 }
 
 /** Fraction of samples whose one-hot target class is among the k highest scores. */
-export function topKCategoricalAccuracy(options: TopKOptions = {}): Metric {
+export function topKCategoricalAccuracy(options: TopKAccuracyOptions = {}): Metric {
   checkOptions('topKCategoricalAccuracy', options, ['k', 'name']);
   const k = checkK('topKCategoricalAccuracy', options.k ?? 5);
   return ratioMetric(checkName('topKCategoricalAccuracy', options.name, 'top_k_categorical_accuracy'), (yTrue, yPred) => {
@@ -178,7 +178,7 @@ export function topKCategoricalAccuracy(options: TopKOptions = {}): Metric {
 }
 
 /** Fraction of samples whose integer label is among the k highest scores. */
-export function sparseTopKCategoricalAccuracy(options: TopKOptions = {}): Metric {
+export function sparseTopKCategoricalAccuracy(options: TopKAccuracyOptions = {}): Metric {
   checkOptions('sparseTopKCategoricalAccuracy', options, ['k', 'name']);
   const k = checkK('sparseTopKCategoricalAccuracy', options.k ?? 5);
   return ratioMetric(checkName('sparseTopKCategoricalAccuracy', options.name, 'sparse_top_k_categorical_accuracy'), (yTrue, yPred) => {
