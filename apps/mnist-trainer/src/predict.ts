@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { tensor, tidy } from '@tessera/core';
-import { loadModel } from '@tessera/models';
+import { loadModel, type Sequential } from '@tessera/models';
 import type { PredictOptions } from './args.js';
 import { needsImageInput, toMnistInput } from '@tessera/zoo';
 import { decodeImage } from './image.js';
@@ -26,7 +26,7 @@ async function readImageFile(file: string): Promise<Uint8Array> {
 /** Classifies digit images with a model saved by training. */
 export async function predict(o: PredictOptions, log: (s: string) => void = console.log): Promise<Prediction[]> {
   await selectBackend(o.backend);
-  const model = await loadModel(o.modelDir);
+  const model = await loadModel<Sequential>(o.modelDir);
   const image = needsImageInput(model);
   const out: Prediction[] = [];
   try {

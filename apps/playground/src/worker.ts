@@ -253,7 +253,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'load-indexeddb': {
-      const m = await exclusive(() => loadModel(indexedDBHandler(msg.name)));
+      const m = await exclusive(() => loadModel<Sequential>(indexedDBHandler(msg.name)));
       return adopt(m, `loaded from IndexedDB '${msg.name}'`);
     }
     case 'export': {
@@ -265,7 +265,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'import': {
-      const m = await exclusive(() => loadModel(filesHandler(msg.files)));
+      const m = await exclusive(() => loadModel<Sequential>(filesHandler(msg.files)));
       return adopt(m, `loaded from ${msg.files.map((f) => f.name).join(' + ')}`);
     }
     case 'bench': {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BatchNormalization, Dense, Dropout, EarlyStopping, ReduceLROnPlateau, adam, getBackend, loadModel, memory,
+  BatchNormalization, Dense, Dropout, EarlyStopping, ReduceLROnPlateau, adam, getBackend, loadModel, memory, type Sequential,
   memoryHandler, schedules, sequential, setSeed, spirals, tensor, tidy, oneHot,
 } from '../src/index.js';
 
@@ -43,7 +43,7 @@ describe('the umbrella package', () => {
     expect(Object.keys(logs)).toEqual(['loss', 'accuracy', 'precision']);
     const h = memoryHandler();
     await model.save(h);
-    const again = await loadModel(h);
+    const again = await loadModel<Sequential>(h);
     const [p1, p2] = [model.predict(x), again.predict(x)];
     expect(Array.from(await p2.data())).toEqual(Array.from(await p1.data()));
     [p1, p2, x, y].forEach((t) => t.dispose());
