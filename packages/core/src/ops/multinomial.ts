@@ -18,8 +18,9 @@ export interface MultinomialOptions {
 /**
  * Draws `numSamples` class indices per row from the categorical distribution softmax(logits):
  * logits [classes] → [numSamples], [batch, classes] → [batch, numSamples] (int32). A class with
- * logit −Infinity is never drawn (that is how to mask classes, e.g. outside a top-k). The result
- * is integer and not differentiable.
+ * logit −Infinity is never drawn (that is how to mask classes, e.g. outside a top-k); a row with
+ * every logit −Infinity has no distribution, and gives class 0. The result is integer and not
+ * differentiable.
  *
  * Gumbel-max: each sample is argmax(logits + g) with g = −log(−log(u)) drawn in JS from Tessera's
  * generator, so a seed gives the same samples on every backend. It holds [batch, numSamples,
