@@ -13,6 +13,8 @@ export interface BundleSize {
   packages: [string, number][];
   /** Files the bundle loads besides its JavaScript (the wasm modules), with their gzip sizes. */
   assets: { file: string; bytes: number; gzip: number }[];
+  /** The minified bundle itself. */
+  code: string;
 }
 
 export interface SizeEntry {
@@ -65,7 +67,7 @@ export async function measureBundle(appDir: string, entry: SizeEntry): Promise<B
       assets.push({ file, bytes: bytes.length, gzip: gzip(bytes) });
     }
   }
-  return { name: entry.name, minified: js.length, gzip: gzip(js), packages: [...byPackage].sort((a, b) => b[1] - a[1]), assets };
+  return { name: entry.name, minified: js.length, gzip: gzip(js), packages: [...byPackage].sort((a, b) => b[1] - a[1]), assets, code: new TextDecoder().decode(js) };
 }
 
 /** A few ops, a gradient and the cpu backend: the smallest useful Tessera program. */
