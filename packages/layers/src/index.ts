@@ -72,3 +72,4 @@ export {
   Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type ConcatenateConfig, type DotArgs, type DotConfig,
 } from './layers/merge.js';
 export { Lambda, registerLambda, registeredLambdas, type LambdaArgs, type LambdaConfig, type LambdaFn } from './layers/lambda.js';
+export { layerFactories as layers, type TfjsDenseArgs } from './tfjs.js';

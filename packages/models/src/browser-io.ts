@@ -174,3 +174,49 @@ export function filesHandler(files: ArrayLike<File> | Iterable<File>): IOHandler
     },
   };
 }
+
+export interface HttpOptions {
+  /** Passed to every `fetch` (headers, credentials, ...). */
+  requestInit?: RequestInit;
+  /** The fetch to use (default `globalThis.fetch`). */
+  fetch?: typeof globalThis.fetch;
+}
+
+/**
+ * Loads a model served over HTTP: `url` is its model.json; the weights file it names is fetched
+ * from beside it. Works in pages, workers and Node (which has `fetch`). A failed request names the
+ * URL and the HTTP status.
+ */
+export function httpHandler(url: string, options: HttpOptions = {}): IOHandler {
+  if (typeof url !== 'string' || url.length === 0) throw new TesseraError(`httpHandler: expected the URL of a model.json, got ${String(url)}`);
+  const get = async (u: string, what: string): Promise<Response> => {
+    const f = options.fetch ?? globalThis.fetch;
+    if (typeof f !== 'function') throw new TesseraError('httpHandler: this platform has no fetch');
+    let r: Response;
+    try {
+      r = await f(u, options.requestInit);
+    } catch (e) {
+      throw new TesseraError(`loadModel: fetching ${what} from ${u} failed: ${(e as Error).message}`);
+    }
+    if (!r.ok) throw new TesseraError(`loadModel: fetching ${what} from ${u} answered HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`);
+    return r;
+  };
+  return {
+    async load(): Promise<ModelArtifacts> {
+      const base = new URL(url, globalThis.location?.href ?? 'http://localhost/');
+      const text = await (await get(base.href, 'model.json')).text();
+      let modelJSON: ModelJSON;
+      try {
+        modelJSON = JSON.parse(text) as ModelJSON;
+      } catch {
+        throw new TesseraError(`loadModel: ${base.href} is not JSON (it starts ${JSON.stringify(text.slice(0, 40))})`);
+      }
+      if (modelJSON === null || typeof modelJSON !== 'object' || modelJSON.format !== FORMAT || typeof modelJSON.weightsFile !== 'string') {
+        throw new TesseraError(`loadModel: ${base.href} is not a Tessera model.json (format ${JSON.stringify((modelJSON as { format?: unknown } | null)?.format)})`);
+      }
+      const weightsUrl = new URL(modelJSON.weightsFile, base).href;
+      const weightData = await (await get(weightsUrl, 'the weights file')).arrayBuffer();
+      return { modelJSON, weightData };
+    },
+  };
+}

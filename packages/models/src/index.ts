@@ -13,3 +13,5 @@ export {
   type IOHandler, type LoadOptions, type ModelArtifacts, type ModelJSON, type PathHandlerFactory, type SaveResult, type WeightEntry,
 } from './io.js';
 export { downloadHandler, filesHandler, indexedDBHandler, listIndexedDBModels, type IndexedDBOptions } from './browser-io.js';
+export { httpHandler, type HttpOptions } from './browser-io.js';
+export { callbacks, loadLayersModel } from './tfjs.js';

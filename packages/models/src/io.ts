@@ -1,6 +1,7 @@
 import { DTYPES, TesseraError, bytesPerElement, isDataType, tensor, type DataType, type RandomState, type Tensor } from '@tessera/core';
 import { Layer, deserializeLayer, type LossIdentifier, type Metric } from '@tessera/layers';
 import { getOptimizer } from '@tessera/optimizers';
+import { httpHandler, indexedDBHandler } from './browser-io.js';
 import { Model } from './model.js';
 import './sequential.js';
 
@@ -116,6 +117,13 @@ export function registerPathHandler(factory: PathHandlerFactory): void {
 
 function resolveHandler(target: string | IOHandler, op: string): IOHandler {
   if (typeof target !== 'string') return target;
+  // TF.js's URL schemes: 'indexeddb://name', 'http(s)://…/model.json' (loading), 'file://dir'.
+  if (target.startsWith('indexeddb://')) return indexedDBHandler(target.slice('indexeddb://'.length));
+  if (/^https?:\/\//.test(target)) {
+    if (op !== 'loadModel') throw new TesseraError(`${op}('${target}'): saving over HTTP needs a server of yours: pass an IOHandler whose save() sends the artifacts`);
+    return httpHandler(target);
+  }
+  if (target.startsWith('file://')) target = target.slice('file://'.length);
   if (!pathHandler) {
     throw new TesseraError(
       `${op}('${target}'): a path needs a file system, which this build of @tessera/models does not have (the browser entry); ` +

@@ -46,7 +46,8 @@ export interface FitArgs {
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;
   validationData?: ValidationData;
-  callbacks?: (Callback | CallbackHooks)[];
+  /** Callbacks (or hook objects), or one of them alone as TF.js scripts pass it. */
+  callbacks?: Callback | CallbackHooks | (Callback | CallbackHooks)[];
   /** 0 silent, 1 progress bar, 2 one line per epoch. */
   verbose?: number;
   /** Epoch to start at (resuming): epochs counts the final epoch index, as in Keras. */
@@ -779,7 +780,8 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
   private async train(source: BatchSource, args: FitDatasetArgs): Promise<History> {
     const { epochs = 1, verbose = 1, initialEpoch = 0 } = args;
     const history = new History();
-    const callbacks = new CallbackList([...(args.callbacks ?? []), ...(verbose > 0 ? [new ProgressLogger(verbose)] : []), history]);
+    const given = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    const callbacks = new CallbackList([...given, ...(verbose > 0 ? [new ProgressLogger(verbose)] : []), history]);
     callbacks.setModel(this as unknown as Model);
     callbacks.setParams({ epochs, initialEpoch, steps: source.steps, samples: source.samples, batchSize: source.batchSize, verbose, metrics: this.metricsNames });
     this.stopTraining = false;

@@ -20,3 +20,4 @@ export {
   type PiecewiseConstantDecayOptions, type PolynomialDecayOptions, type ScheduleConfig, type SerializedSchedule,
 } from './schedules/index.js';
 export { sgd, adagrad, rmsprop, adam, adamw, adamax, nadam, adadelta, lion } from './factories.js';
+export { train } from './tfjs.js';
