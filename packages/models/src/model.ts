@@ -202,6 +202,11 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
     return this.graph;
   }
 
+  /** The model's graph: its inputs, outputs, layer calls in running order and layers (for exporters and tools). */
+  get topology(): Graph {
+    return this.requireGraph('topology');
+  }
+
   /** The symbolic inputs (one per input layer). */
   get inputs(): SymbolicTensor[] {
     return [...this.requireGraph('inputs').inputs];
