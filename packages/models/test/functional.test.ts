@@ -1,7 +1,8 @@
 import '@tessera/backend-cpu';
 import { Random, add, memory, mul, relu, setSeed, tensor, type Tensor } from '@tessera/core';
 import {
-  Add, BatchNormalization, Concatenate, Conv2D, Dense, Dot, Dropout, Flatten, GlobalAveragePooling2D, Lambda, Layer, Multiply, Subtract, input,
+  Add, BatchNormalization, Concatenate, Conv2D, Dense, Dot, Dropout, Embedding, Flatten, GlobalAveragePooling2D, Lambda, Layer, Multiply, SimpleRNN,
+  Subtract, input,
   registerLambda, registerLayer, type LayerArgs,
 } from '@tessera/layers';
 import { adam, sgd } from '@tessera/optimizers';
@@ -301,5 +302,22 @@ describe('functional models', () => {
     await m.evaluate(xs, ys);
     expect(memory().numTensors).toBe(before);
     m.dispose();
+  });
+
+  it('sparse targets of shape [batch, time] train a next-token model (loss and accuracy over every step)', async () => {
+    setSeed(8);
+    const tokens = input({ shape: [5], dtype: 'int32' });
+    const h = new SimpleRNN({ units: 12, returnSequences: true }).apply(new Embedding({ inputDim: 4, outputDim: 6 }).apply(tokens));
+    const m = model({ inputs: tokens, outputs: new Dense({ units: 4 }).apply(h) });
+    m.compile({ optimizer: adam(0.05), loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, metrics: ['accuracy'] });
+    // The sequence 0 1 2 3 0 1 2 3 ...: each next token follows from the current one.
+    const start = Array.from({ length: 16 }, (_, i) => i % 4);
+    const xs = tensor(start.flatMap((s) => [0, 1, 2, 3, 4].map((t) => (s + t) % 4)), [16, 5], 'int32');
+    const ys = tensor(start.flatMap((s) => [1, 2, 3, 4, 5].map((t) => (s + t) % 4)), [16, 5], 'int32');
+    const hist = await m.fit(xs, ys, { epochs: 30, batchSize: 8, verbose: 0 });
+    expect(hist.history['loss']!.at(-1)).toBeLessThan(hist.history['loss']![0]! / 5);
+    expect(hist.history['accuracy']!.at(-1)).toBe(1);
+    m.dispose();
+    [xs, ys].forEach((t) => t.dispose());
   });
 });
