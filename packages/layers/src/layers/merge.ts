@@ -64,9 +64,6 @@ abstract class Merge extends Layer<Tensor, Tensor[]> {
 
 /** Sum of its inputs (a residual connection: `add().apply([x, block(x)])`). */
 export class Add extends Merge {
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge(xs: Tensor[]): Tensor {
     return xs.reduce((a, b) => add(a, b));
   }
@@ -75,9 +72,6 @@ export class Add extends Merge {
 /** First input minus the second. */
 export class Subtract extends Merge {
   protected override readonly exactInputs = 2;
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge([a, b]: Tensor[]): Tensor {
     return sub(a!, b!);
   }
@@ -85,9 +79,6 @@ export class Subtract extends Merge {
 
 /** Elementwise product of its inputs. */
 export class Multiply extends Merge {
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge(xs: Tensor[]): Tensor {
     return xs.reduce((a, b) => mul(a, b));
   }
@@ -95,9 +86,6 @@ export class Multiply extends Merge {
 
 /** Elementwise mean of its inputs. */
 export class Average extends Merge {
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge(xs: Tensor[]): Tensor {
     return mul(xs.reduce((a, b) => add(a, b)), scalar(1 / xs.length));
   }
@@ -105,9 +93,6 @@ export class Average extends Merge {
 
 /** Elementwise maximum of its inputs. */
 export class Maximum extends Merge {
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge(xs: Tensor[]): Tensor {
     return xs.reduce((a, b) => maximum(a, b));
   }
@@ -115,9 +100,6 @@ export class Maximum extends Merge {
 
 /** Elementwise minimum of its inputs. */
 export class Minimum extends Merge {
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
   protected merge(xs: Tensor[]): Tensor {
     return xs.reduce((a, b) => minimum(a, b));
   }
