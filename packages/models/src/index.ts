@@ -15,3 +15,4 @@ export {
 export { downloadHandler, filesHandler, indexedDBHandler, listIndexedDBModels, type IndexedDBOptions } from './browser-io.js';
 export { httpHandler, type HttpOptions } from './browser-io.js';
 export { callbacks, loadLayersModel } from './tfjs.js';
+export { sampleLogits, type SampleOptions } from './sampling.js';
