@@ -49,7 +49,9 @@ export const USAGE = `Usage:
   mnist-trainer predict <image...> --model-dir DIR   classify digit images (PNG or PGM)
 
 Train options:
-  --model mlp|mlp-deep|lenet5|cnn   which network (default mlp: 784-64-10)
+  --model mlp|mlp-deep|lenet5|cnn|resnet
+                                    which network (default mlp: 784-64-10; resnet: a residual
+                                    network built with the functional API, docs/results.md)
   --backend cpu|wasm|webgpu         compute backend (default: the fastest available)
   --epochs N                        epochs (default per model, see docs/results.md)
   --batch-size N                    batch size (default per model)

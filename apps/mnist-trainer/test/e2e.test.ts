@@ -1,8 +1,9 @@
 import '@tessera/backend-cpu';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memory } from '@tessera/core';
+import { MNIST_FILES, encodeIdx } from '@tessera/datasets';
 import { loadMnist } from '@tessera/datasets/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, pixelStats, predict, train, type TrainOptions } from '../src/index.js';
@@ -84,6 +85,36 @@ describe('MNIST trainer end to end (short run)', () => {
     writeFileSync(f, Buffer.concat([Buffer.from('P5\n28 28\n255\n'), Buffer.from(mnist.test.images.subarray(0, 784))]));
     const [p] = await predict({ command: 'predict', images: [f], modelDir: join(r.outDir, 'model'), backend: undefined }, () => {});
     expect(p!.digit).toBe(mnist.test.labels[0]);
+  });
+
+  it('--model resnet trains the functional residual network, saves it, and predict reloads it', async () => {
+    // A tiny IDX copy of MNIST (256 train, 100 test images) through --data-dir keeps this to seconds.
+    const mnist = await loadMnist({ limit: { train: 256, test: 100 } });
+    const dataDir = join(dir, 'tiny-mnist');
+    mkdirSync(dataDir);
+    const files = { trainImages: [mnist.train.imagesShape, mnist.train.images], trainLabels: [mnist.train.labelsShape, mnist.train.labels], testImages: [mnist.test.imagesShape, mnist.test.images], testLabels: [mnist.test.labelsShape, mnist.test.labels] } as const;
+    for (const [key, [shape, data]] of Object.entries(files)) writeFileSync(join(dataDir, MNIST_FILES[key as keyof typeof MNIST_FILES]), encodeIdx({ dtype: 'uint8', shape, data }));
+    const o = { ...(parseArgs(['--model', 'resnet', '--epochs', '1', '--validation', '64', '--data-dir', dataDir, '--seed', '2']) as TrainOptions), out: join(dir, 'resnet'), verbose: 0 };
+    expect(o.model).toBe('resnet');
+    const lines: string[] = [];
+    const before = memory().numTensors;
+    const r = await train(o, (s) => lines.push(s));
+    expect(memory().numTensors).toBe(before);
+    expect(lines[0]).toContain('Tessera MNIST trainer — ResNet');
+    expect(lines.some((l) => l.includes('192 train / 64 validation / 100 test images'))).toBe(true);
+    expect(lines.some((l) => l.includes('Total params: 78,426'))).toBe(true);
+    expect(lines.some((l) => /stage2_block1_add \(Add\)/.test(l))).toBe(true);
+    expect(lines.some((l) => l.includes('optimizer adam learning rate 0.001 × 0.8 per epoch'))).toBe(true);
+    expect(r.history.history['val_accuracy']).toHaveLength(1);
+    expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(100);
+    const saved = readFileSync(join(r.outDir, 'model', 'model.json'), 'utf8');
+    expect(saved).toContain('"GlobalAveragePooling2D"');
+    const f = join(dir, 'resnet0.pgm');
+    writeFileSync(f, Buffer.concat([Buffer.from('P5\n28 28\n255\n'), Buffer.from(mnist.test.images.subarray(0, 784))]));
+    const [p] = await predict({ command: 'predict', images: [f], modelDir: join(r.outDir, 'model'), backend: undefined }, () => {});
+    expect(p!.probabilities).toHaveLength(10);
+    expect(p!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(memory().numTensors).toBe(before);
   });
 
   it('pixelStats matches a direct two-pass computation', () => {

@@ -2,8 +2,11 @@
 // scripts/bench.ts runs the very same code in Node to compare.
 import { argMax, oneHot, tensor, tidy, type Tensor } from '@tessera/core';
 import { batchesFromArrays, imagesToFloat32, type MnistData } from '@tessera/datasets';
-import type { Logs, Sequential } from '@tessera/models';
+import type { Logs, Model } from '@tessera/models';
 import { RECIPES, makeOptimizer, mlp, type ModelName, type OptimizerName } from '@tessera/zoo';
+
+/** A one-input, one-output network: a recipe's Sequential or functional model. */
+export type Net = Model<Tensor, Tensor>;
 
 export interface TrainConfig {
   model: ModelName;
@@ -43,7 +46,7 @@ export function rowShape(model: ModelName): number[] {
   return RECIPES[model].input === 'flat' ? [784] : [28, 28, 1];
 }
 
-export function compileRecipe(model: Sequential, config: Pick<TrainConfig, 'model' | 'optimizer' | 'lr'>): void {
+export function compileRecipe(model: Net, config: Pick<TrainConfig, 'model' | 'optimizer' | 'lr'>): void {
   const labelSmoothing = RECIPES[config.model].labelSmoothing;
   model.compile({ optimizer: makeOptimizer(config.optimizer, config.lr), loss: { name: 'categoricalCrossentropy', labelSmoothing }, metrics: ['accuracy'] });
 }
@@ -61,7 +64,7 @@ export interface LoopControl {
 }
 
 /** Trains `model` on the configured part of `data`, one `trainOnBatch` per batch. */
-export async function trainLoop(model: Sequential, data: MnistData, config: TrainConfig, control: LoopControl): Promise<void> {
+export async function trainLoop(model: Net, data: MnistData, config: TrainConfig, control: LoopControl): Promise<void> {
   const shape = rowShape(config.model);
   const n = Math.min(config.trainImages, data.train.labels.length);
   const batches = batchesFromArrays(data.train.images.subarray(0, n * 784), [n, ...shape], data.train.labels.subarray(0, n), [n], {
@@ -84,7 +87,7 @@ export async function trainLoop(model: Sequential, data: MnistData, config: Trai
 }
 
 /** Loss and accuracy on held-out images. */
-export async function evaluateOn(model: Sequential, images: Uint8Array, labels: Uint8Array, shape: number[]): Promise<{ loss: number; accuracy: number }> {
+export async function evaluateOn(model: Net, images: Uint8Array, labels: Uint8Array, shape: number[]): Promise<{ loss: number; accuracy: number }> {
   const x = imagesTensor(images, labels.length, shape);
   const y = tidy(() => oneHot(tensor(Int32Array.from(labels), [labels.length], 'int32'), 10));
   try {
@@ -97,7 +100,7 @@ export async function evaluateOn(model: Sequential, images: Uint8Array, labels: 
 }
 
 /** Accuracy, confusion matrix and the wrongly classified images of the test set. */
-export async function testReport(model: Sequential, data: MnistData, shape: number[]): Promise<TestReport> {
+export async function testReport(model: Net, data: MnistData, shape: number[]): Promise<TestReport> {
   const n = data.test.labels.length;
   const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const wrong: TestReport['wrong'] = [];

@@ -5,16 +5,16 @@ import { MAX_THREADS, setThreads } from '@tessera/backend-wasm';
 import '@tessera/backend-webgpu';
 import { getBackend, listBackends, memory, setBackend, tensor, tidy } from '@tessera/core';
 import { MNIST_FILES, FASHION_MNIST_CLASS_NAMES, mnistFromBuffers, type MnistData, type MnistFileKey } from '@tessera/datasets';
-import { indexedDBHandler, loadModel, memoryHandler, filesHandler, type Sequential } from '@tessera/models';
+import { indexedDBHandler, loadModel, memoryHandler, filesHandler } from '@tessera/models';
 import { RECIPES, needsImageInput } from '@tessera/zoo';
 import type { DataIndex, DatasetName } from './data-index.js';
 import type { BackendChoice, BackendInfo, FilterImages, FromWorker, ModelInfo, ToWorker } from './protocol.js';
-import { compileRecipe, evaluateOn, measureThroughput, rowShape, testReport, trainLoop, type BatchReport, type TrainConfig } from './training.js';
+import { compileRecipe, evaluateOn, measureThroughput, rowShape, testReport, trainLoop, type BatchReport, type Net, type TrainConfig } from './training.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
 let data: MnistData | null = null;
-let model: Sequential | null = null;
+let model: Net | null = null;
 let training = false;
 let paused: { resume: () => void } | null = null;
 let stopRequested = false;
@@ -77,12 +77,12 @@ async function loadData(name: DatasetName): Promise<void> {
   post({ type: 'data-ready', dataset: name, train: data.train.labels.length, test: data.test.labels.length, classNames: [...data.classNames] });
 }
 
-function describe(m: Sequential, source: string): ModelInfo {
+function describe(m: Net, source: string): ModelInfo {
   return { name: m.name, params: m.countParams(), layers: m.layers.map((l) => l.className).join(' → '), source };
 }
 
 /** The first Dense or Conv2D kernel as images. */
-async function filters(m: Sequential): Promise<FilterImages> {
+async function filters(m: Net): Promise<FilterImages> {
   const layer = m.layers.find((l) => l.className === 'Dense' || l.className === 'Conv2D');
   const kernel = layer?.weights[0];
   if (!layer || !kernel) return { title: 'no Dense or Conv2D layer', width: 0, height: 0, tiles: [] };
@@ -109,15 +109,15 @@ async function filters(m: Sequential): Promise<FilterImages> {
   return { title: `${layer.name}: ${Math.min(cout, 64)} of ${cout} ${kh}×${kw} filters`, width: kw, height: kh, tiles };
 }
 
-async function announce(m: Sequential, source: string): Promise<void> {
+async function announce(m: Net, source: string): Promise<void> {
   post({ type: 'model', info: describe(m, source), filters: await filters(m) });
 }
 
 /** A loaded model must take 28×28 digits (flat or as images) and give 10 classes. */
-function checkShape(m: Sequential): void {
+function checkShape(m: Net): void {
   const first = m.layers[0]?.batchInputShape?.slice(1) ?? [];
   const fits = JSON.stringify(first) === '[784]' || JSON.stringify(first) === '[28,28,1]';
-  const classes = m.outputShape.at(-1);
+  const classes = m.outputs[0]?.shape.at(-1);
   if (!fits || classes !== 10) {
     throw new Error(
       `this model takes inputs of shape [${first.join(', ')}] and gives ${classes} outputs; the playground needs a model for 28×28 digits ([784] or [28, 28, 1]) with 10 classes`,
@@ -125,7 +125,7 @@ function checkShape(m: Sequential): void {
   }
 }
 
-async function adopt(m: Sequential, source: string): Promise<void> {
+async function adopt(m: Net, source: string): Promise<void> {
   try {
     checkShape(m);
   } catch (e) {
@@ -253,7 +253,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'load-indexeddb': {
-      const m = await exclusive(() => loadModel<Sequential>(indexedDBHandler(msg.name)));
+      const m = await exclusive(() => loadModel<Net>(indexedDBHandler(msg.name)));
       return adopt(m, `loaded from IndexedDB '${msg.name}'`);
     }
     case 'export': {
@@ -265,7 +265,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'import': {
-      const m = await exclusive(() => loadModel<Sequential>(filesHandler(msg.files)));
+      const m = await exclusive(() => loadModel<Net>(filesHandler(msg.files)));
       return adopt(m, `loaded from ${msg.files.map((f) => f.name).join(' + ')}`);
     }
     case 'bench': {

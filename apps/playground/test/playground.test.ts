@@ -115,7 +115,7 @@ describe('the playground in Chromium', () => {
     expect(await page.evaluate(() => (document.getElementById('data-progress') as HTMLProgressElement).value)).toBe(1);
     expect(await page.innerText('#data-status')).toBe('MNIST: 60000 train / 10000 test images');
     const models = await page.$$eval('#model option', (os) => os.map((o) => (o as HTMLOptionElement).value));
-    expect(models).toEqual(['mlp', 'mlp-deep', 'lenet5', 'cnn']);
+    expect(models).toEqual(['mlp', 'mlp-deep', 'lenet5', 'cnn', 'resnet']);
   });
 
   it('trains the MLP on wasm (2 threads) for an epoch to ≥ 90% test accuracy, answering pointer moves within 100 ms', async () => {

@@ -1,11 +1,14 @@
 // The classic networks of the "first neural network" material, with the hyperparameters that
 // reproduce docs/results.md. The MNIST trainer (CLI) and the playground (browser) both build from here.
-import { Conv2D, Dense, Flatten, MaxPooling2D, Rescaling, Reshape, type Layer } from '@tessera/layers';
-import { Sequential } from '@tessera/models';
+import {
+  Activation, Add, BatchNormalization, Conv2D, Dense, Flatten, GlobalAveragePooling2D, MaxPooling2D, Rescaling, Reshape, input, type Layer, type SymbolicTensor,
+} from '@tessera/layers';
+import type { Tensor } from '@tessera/core';
+import { Sequential, model, type Model } from '@tessera/models';
 import type { OptimizerName } from './optimizers.js';
 
-export type ModelName = 'mlp' | 'mlp-deep' | 'lenet5' | 'cnn';
-export const MODEL_NAMES: ModelName[] = ['mlp', 'mlp-deep', 'lenet5', 'cnn'];
+export type ModelName = 'mlp' | 'mlp-deep' | 'lenet5' | 'cnn' | 'resnet';
+export const MODEL_NAMES: ModelName[] = ['mlp', 'mlp-deep', 'lenet5', 'cnn', 'resnet'];
 
 export interface Recipe {
   description: string;
@@ -21,7 +24,7 @@ export interface Recipe {
   standardize: boolean;
   /** Label smoothing of the cross-entropy targets (0: one-hot). */
   labelSmoothing: number;
-  build(standardize?: InputStats): Sequential;
+  build(standardize?: InputStats): Model<Tensor, Tensor>;
 }
 
 /** Mean and standard deviation of the training pixels (on the [0, 1] scale). */
@@ -47,6 +50,53 @@ export function mlp(units: number, stats?: InputStats): Sequential {
     name: 'mlp',
     layers: [...pre, new Dense({ units, activation: 'relu', inputShape }), new Dense({ units: 10, activation: 'softmax' })],
   });
+}
+
+export interface ResnetOptions {
+  /** Filters of the stem and the first stage, doubled at each later stage (default 16). */
+  width?: number;
+  /** Stages; each after the first halves the resolution with a stride-2 block (default 3: 28 → 14 → 7). */
+  stages?: number;
+  /** Residual blocks per stage (default 1). */
+  blocks?: number;
+}
+
+/**
+ * A small residual network for 28×28×1 images, built with the functional API: a 3×3 conv stem,
+ * then per stage `blocks` residual blocks (conv-BN-ReLU-conv-BN plus the input, then ReLU; a stride-2
+ * 1×1 conv-BN projection on the skip where the shape changes), global average pooling and a softmax.
+ * The defaults (16/32/64 filters, one block per stage) have 78,426 parameters.
+ */
+export function resnet(options: ResnetOptions = {}, stats?: InputStats): Model<Tensor, Tensor> {
+  const { width = 16, stages = 3, blocks = 1 } = options;
+  for (const [k, v] of Object.entries({ width, stages, blocks })) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`resnet: ${k} must be an integer >= 1, got ${v}`);
+  }
+  const x = input({ shape: [28, 28, 1], name: 'image' });
+  let h: SymbolicTensor = stats ? new Rescaling({ scale: 1 / stats.std, offset: -stats.mean / stats.std, name: 'standardize' }).apply(x) : x;
+  // Convolutions followed by BatchNormalization carry no bias: BN's beta is the offset.
+  const conv = (t: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string): SymbolicTensor =>
+    new BatchNormalization({ name: `${name}_bn` }).apply(
+      new Conv2D({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name }).apply(t),
+    );
+  const relu = (t: SymbolicTensor, name: string): SymbolicTensor => new Activation({ activation: 'relu', name }).apply(t);
+  h = relu(conv(h, width, 3, 1, 'stem_conv'), 'stem_relu');
+  let channels = width;
+  for (let s = 0; s < stages; s++) {
+    const filters = width * 2 ** s;
+    for (let b = 0; b < blocks; b++) {
+      const name = `stage${s + 1}_block${b + 1}`;
+      const strides = s > 0 && b === 0 ? 2 : 1;
+      const y = conv(relu(conv(h, filters, 3, strides, `${name}_conv1`), `${name}_relu1`), filters, 3, 1, `${name}_conv2`);
+      const skip = strides === 1 && channels === filters ? h : conv(h, filters, 1, strides, `${name}_proj`);
+      h = relu(new Add({ name: `${name}_add` }).apply([y, skip]), `${name}_out`);
+      channels = filters;
+    }
+  }
+  const pooled = new GlobalAveragePooling2D({ name: 'pool' }).apply(h);
+  const probs = new Dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(pooled);
+  // One input, one output: predict takes and returns one tensor.
+  return model({ inputs: x, outputs: probs, name: 'resnet' }) as Model<Tensor, Tensor>;
 }
 
 export const RECIPES: Record<ModelName, Recipe> = {
@@ -141,10 +191,23 @@ export const RECIPES: Record<ModelName, Recipe> = {
       });
     },
   },
+  resnet: {
+    description: 'ResNet: conv 16@3x3 → 3 residual stages 16/32/64 (BatchNorm, Add skips) → global average pool → 10',
+    optimizer: 'adam',
+    lr: 1e-3,
+    lrDecay: 0.8,
+    batchSize: 64,
+    epochs: 6,
+    input: 'image',
+    standardize: false,
+    labelSmoothing: 0,
+    build: (stats) => resnet({}, stats),
+  },
 };
 
 /** Whether a model takes [28, 28, 1] images rather than flat 784 rows (to shape inputs for `predict`). */
-export function needsImageInput(model: Sequential): boolean {
+export function needsImageInput(model: Model): boolean {
+  if (!(model instanceof Sequential)) return model.inputs[0]!.shape.length === 4;
   const first = model.layers.find((l) => !(l instanceof Rescaling));
   return first instanceof Conv2D || first instanceof Reshape;
 }
