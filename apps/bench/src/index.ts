@@ -4,7 +4,7 @@ export { timeIt, duel, relativeDifference, formatTable, ratioOf, type Row, type 
 export { runBench, type BenchOptions, type BenchReport, type BrowserInfo } from './run.js';
 export { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 export { ratioChart, lineChart, logTicks, escapeXml, type Series } from './chart.js';
-export { writeOutputs, markdownReport, QUICK, FULL, parseArgs, type Outputs } from './output.js';
+export { writeOutputs, markdownReport, QUICK, FULL, onlyModels, parseArgs, type Outputs } from './output.js';
 export { PAIRINGS, setupWebGPU, type Pairing, type TesseraContender, type TfjsWasmConfig, type WebGPUSetup } from './contenders.js';
 export { probeTfjsWasmThreads } from './contenders.node.js';
 export { runRows, type RowsResult } from './rows.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { formatTable } from './harness.js';
-import { configurationLines, FULL, QUICK, parseArgs, writeOutputs } from './output.js';
+import { configurationLines, FULL, QUICK, onlyModels, parseArgs, writeOutputs } from './output.js';
 import { runBench, type BenchReport } from './run.js';
 
 let args;
@@ -12,7 +12,8 @@ try {
 }
 const command = ['pnpm bench', ...process.argv.slice(2).filter((a) => a !== '--')].join(' ');
 const preset = args.full ? FULL : QUICK;
-const options = { ...preset, ...(args.backends ? { backends: args.backends } : {}), sweep: args.sweep ? preset.sweep : null };
+const chosen = { ...preset, ...(args.backends ? { backends: args.backends } : {}), sweep: args.sweep ? preset.sweep : null };
+const options = args.models ? onlyModels(chosen, args.models) : chosen;
 let report: BenchReport;
 if (args.browser) {
   const { runBrowserBench } = await import('./browser/driver.node.js');

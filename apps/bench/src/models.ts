@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { memory, resetPeakMemory, setSeed, tensor } from '@tessera/core';
+import { memory, resetPeakMemory, setSeed, tensor, type Tensor } from '@tessera/core';
 import { imagesToFloat32 } from '@tessera/datasets';
-import { Conv2D, Dense, Flatten, MaxPooling2D } from '@tessera/layers';
-import { Sequential } from '@tessera/models';
+import { Activation, Add, BatchNormalization, Conv2D, Dense, Flatten, GlobalAveragePooling2D, MaxPooling2D, input, type SymbolicTensor } from '@tessera/layers';
+import { Sequential, model, type Model } from '@tessera/models';
 import { adam } from '@tessera/optimizers';
 import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing, type Peer } from './contenders.js';
 import { duel, rangeOf, relativeDifference, row, type Row } from './harness.js';
 import { AGREE, assertSameInputs, isUnsupported, readDisposing } from './suites.js';
 
-export type ModelKind = 'mlp' | 'lenet5' | 'cnn';
-export const MODEL_KINDS: ModelKind[] = ['mlp', 'lenet5', 'cnn'];
+export type ModelKind = 'mlp' | 'lenet5' | 'cnn' | 'resnet';
+export const MODEL_KINDS: ModelKind[] = ['mlp', 'lenet5', 'cnn', 'resnet'];
 
-export const MODEL_NAMES: Record<ModelKind, string> = { mlp: 'MLP 784-128-10', lenet5: 'LeNet-5', cnn: 'CNN 32/64' };
+export const MODEL_NAMES: Record<ModelKind, string> = { mlp: 'MLP 784-128-10', lenet5: 'LeNet-5', cnn: 'CNN 32/64', resnet: 'ResNet 16/32/64' };
 
 export interface TrainingData {
   images: Float32Array;
@@ -34,8 +34,57 @@ function convSpec(kind: 'lenet5' | 'cnn'): { filters: [number, number]; padding:
   return kind === 'lenet5' ? { filters: [6, 16], padding: 'valid', dense: [120, 84] } : { filters: [32, 64], padding: 'same', dense: [128] };
 }
 
-export function buildTessera(kind: ModelKind): Sequential {
+/**
+ * The layers a residual network is made of, in one framework's functional API: `resnetGraph` builds
+ * the same graph, with the same layer names, from either.
+ */
+interface GraphOps<T> {
+  input(): T;
+  conv(t: T, filters: number, kernelSize: number, strides: number, name: string): T;
+  batchNorm(t: T, name: string): T;
+  relu(t: T, name: string): T;
+  add(a: T, b: T, name: string): T;
+  pool(t: T): T;
+  dense(t: T): T;
+}
+
+/**
+ * The residual network of the trainer's `resnet` recipe (@tessera/zoo's `resnet()`, defaults): a 3×3
+ * conv-BN-ReLU stem of 16 filters, one residual block per stage at 16, 32 and 64 filters (stride 2
+ * and a 1×1 conv-BN projection where the shape changes), global average pooling and a softmax;
+ * 78,426 parameters.
+ */
+function resnetGraph<T>(f: GraphOps<T>): { x: T; y: T } {
+  const x = f.input();
+  const conv = (t: T, filters: number, k: number, strides: number, name: string): T => f.batchNorm(f.conv(t, filters, k, strides, name), `${name}_bn`);
+  let h = f.relu(conv(x, 16, 3, 1, 'stem_conv'), 'stem_relu');
+  let channels = 16;
+  for (let s = 0; s < 3; s++) {
+    const filters = 16 * 2 ** s;
+    const strides = s > 0 ? 2 : 1;
+    const name = `stage${s + 1}_block1`;
+    const y = conv(f.relu(conv(h, filters, 3, strides, `${name}_conv1`), `${name}_relu1`), filters, 3, 1, `${name}_conv2`);
+    const skip = strides === 1 && channels === filters ? h : conv(h, filters, 1, strides, `${name}_proj`);
+    h = f.relu(f.add(y, skip, `${name}_add`), `${name}_out`);
+    channels = filters;
+  }
+  return { x, y: f.dense(f.pool(h)) };
+}
+
+export function buildTessera(kind: ModelKind): Model {
   setSeed(1);
+  if (kind === 'resnet') {
+    const { x, y } = resnetGraph<SymbolicTensor>({
+      input: () => input({ shape: [28, 28, 1], name: 'image' }),
+      conv: (t, filters, kernelSize, strides, name) => new Conv2D({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name }).apply(t),
+      batchNorm: (t, name) => new BatchNormalization({ name }).apply(t),
+      relu: (t, name) => new Activation({ activation: 'relu', name }).apply(t),
+      add: (a, b, name) => new Add({ name }).apply([a, b]),
+      pool: (t) => new GlobalAveragePooling2D({ name: 'pool' }).apply(t),
+      dense: (t) => new Dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(t),
+    });
+    return model({ inputs: x, outputs: y, name: 'resnet' });
+  }
   if (kind === 'mlp') {
     return new Sequential({ layers: [new Dense({ units: 128, activation: 'relu', inputShape: [784] }), new Dense({ units: 10, activation: 'softmax' })] });
   }
@@ -53,7 +102,20 @@ export function buildTessera(kind: ModelKind): Sequential {
   });
 }
 
-export function buildTfjs(kind: ModelKind): tfl.Sequential {
+export function buildTfjs(kind: ModelKind): tfl.LayersModel {
+  if (kind === 'resnet') {
+    type T = tfl.SymbolicTensor;
+    const { x, y } = resnetGraph<T>({
+      input: () => tfl.input({ shape: [28, 28, 1], name: 'image' }),
+      conv: (t, filters, kernelSize, strides, name) => tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name }).apply(t) as T,
+      batchNorm: (t, name) => tfl.layers.batchNormalization({ name }).apply(t) as T,
+      relu: (t, name) => tfl.layers.activation({ activation: 'relu', name }).apply(t) as T,
+      add: (a, b, name) => tfl.layers.add({ name }).apply([a, b]) as T,
+      pool: (t) => tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(t) as T,
+      dense: (t) => tfl.layers.dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(t) as T,
+    });
+    return tfl.model({ inputs: x, outputs: y, name: 'resnet' });
+  }
   if (kind === 'mlp') {
     return tfl.sequential({ layers: [tfl.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 10, activation: 'softmax' })] });
   }
@@ -71,8 +133,27 @@ export function buildTfjs(kind: ModelKind): tfl.Sequential {
   });
 }
 
-/** Gives the TF.js model Tessera's current weights (same layer order and layouts: HWIO kernels, [in, out] dense). */
-async function copyWeights(ours: Sequential, theirs: tfl.Sequential): Promise<void> {
+/**
+ * Gives the TF.js model Tessera's current weights (same layouts: HWIO kernels, [in, out] dense;
+ * BatchNormalization's gamma, beta, moving mean and variance). Sequential models match in layer
+ * order; a functional model's layers by name, since the two frameworks may order a graph's
+ * branches differently.
+ */
+async function copyWeights(ours: Model, theirs: tfl.LayersModel): Promise<void> {
+  if (!(ours instanceof Sequential)) {
+    for (const layer of ours.layers) {
+      const ws = layer.getWeights();
+      if (ws.length === 0) continue;
+      const copies = await Promise.all(ws.map(async (w) => tf.tensor((await w.data()) as Float32Array, [...w.shape])));
+      try {
+        theirs.getLayer(layer.name).setWeights(copies);
+      } finally {
+        copies.forEach((t) => t.dispose());
+        ws.forEach((w) => w.dispose());
+      }
+    }
+    return;
+  }
   const ws = ours.getWeights();
   const shapes = theirs.getWeights().map((w) => w.shape.join('x'));
   if (ws.length !== shapes.length || ws.some((w, i) => w.shape.join('x') !== shapes[i])) {
@@ -144,7 +225,7 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
   };
 
   /** A TF.js model on `peer` with Tessera's weights, checked to see the same inputs and loss on the first batch. */
-  const peerModel = async (peer: Peer): Promise<{ theirs: tfl.Sequential; base: number; stepTheirs: (i: number) => Promise<number> }> => {
+  const peerModel = async (peer: Peer): Promise<{ theirs: tfl.LayersModel; base: number; stepTheirs: (i: number) => Promise<number> }> => {
     await useTfjs(peer);
     const base = tf.memory().numBytes;
     const theirs = buildTfjs(kind);
@@ -253,7 +334,7 @@ export async function inferenceBench(kind: ModelKind, data: TrainingData, batch:
   try {
     await copyWeights(ours, theirs);
     assertSameInputs(name, await xo.data(), await xt.data());
-    const runOurs = (): Promise<ArrayLike<number>> => readDisposing(ours.predict(xo, { batchSize: batch }));
+    const runOurs = (): Promise<ArrayLike<number>> => readDisposing(ours.predict(xo, { batchSize: batch }) as Tensor);
     const runTheirs = (): Promise<ArrayLike<number>> => readDisposing(theirs.predict(xt, { batchSize: batch }) as tf.Tensor);
     const diff = relativeDifference(await runOurs(), await runTheirs());
     if (!(diff <= AGREE)) throw new Error(`${name}: predictions differ between Tessera and ${peerLabel(pairing.peer)} (relative ${diff})`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BACKEND_NAMES, type BackendName } from './contenders.js';
 import { lineChart, ratioChart, type Series } from './chart.js';
 import { formatTable, LOWER_IS_BETTER, type Row } from './harness.js';
+import { MODEL_KINDS, type ModelKind } from './models.js';
 import type { BenchOptions, BenchReport } from './run.js';
 
 /**
@@ -17,6 +18,7 @@ export const QUICK: BenchOptions = {
   mlpSteps: 40,
   lenetSteps: 6,
   cnnSteps: 1,
+  resnetSteps: 2,
   inference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000]],
   minMs: 300,
   warmup: 2,
@@ -34,6 +36,7 @@ export const FULL: BenchOptions = {
   mlpSteps: 200,
   lenetSteps: 40,
   cnnSteps: 4,
+  resnetSteps: 8,
   inference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000], ['cnn', 1], ['cnn', 100]],
   minMs: 2000,
   warmup: 3,
@@ -49,6 +52,26 @@ export interface CliArgs {
   out: string;
   backends?: BackendName[];
   sweep: boolean;
+  /** `--models`: only these models' training and inference rows (no op rows, no sweep). */
+  models?: ModelKind[];
+}
+
+/** The options of a run restricted to some models' rows: their training steps and inference, nothing else. */
+export function onlyModels(o: BenchOptions, models: ModelKind[]): BenchOptions {
+  const keep = (kind: ModelKind, steps: number | undefined): number => (models.includes(kind) ? (steps ?? 0) : 0);
+  return {
+    ...o,
+    matmulSizes: [],
+    convBatch: 0,
+    bandwidthSize: 0,
+    softmaxCe: null,
+    mlpSteps: keep('mlp', o.mlpSteps),
+    lenetSteps: keep('lenet5', o.lenetSteps),
+    cnnSteps: keep('cnn', o.cnnSteps),
+    resnetSteps: keep('resnet', o.resnetSteps),
+    inference: (o.inference ?? []).filter(([kind]) => models.includes(kind)),
+    sweep: null,
+  };
 }
 
 export function parseArgs(argv: string[]): CliArgs {
@@ -64,8 +87,13 @@ export function parseArgs(argv: string[]): CliArgs {
       const bad = list.filter((b) => !BACKEND_NAMES.includes(b as BackendName));
       if (bad.length > 0) throw new Error(`--backends: unknown backend(s) ${bad.join(', ')}; expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`);
       a.backends = list as BackendName[];
+    } else if (f === '--models') {
+      const list = need(argv, ++i, f).split(',');
+      const bad = list.filter((m) => !MODEL_KINDS.includes(m as ModelKind));
+      if (bad.length > 0) throw new Error(`--models: unknown model(s) ${bad.join(', ')}; expected a comma-separated list of ${MODEL_KINDS.join(', ')}`);
+      a.models = list as ModelKind[];
     } else if (f === '--') continue;
-    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--no-sweep]`);
+    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--models mlp,lenet5,cnn,resnet] [--no-sweep]`);
   }
   a.out ||= a.browser ? 'out/bench-browser' : 'out/bench';
   return a;

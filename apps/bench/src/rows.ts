@@ -21,10 +21,12 @@ export interface BenchOptions {
   mlpSteps: number;
   lenetSteps: number;
   cnnSteps?: number;
-  /** Batch sizes of the training benchmarks (defaults 128 for the MLP, 64 for LeNet-5, 32 for the CNN). */
+  resnetSteps?: number;
+  /** Batch sizes of the training benchmarks (defaults 128 for the MLP, 64 for LeNet-5, 32 for the CNN, 64 for the ResNet). */
   mlpBatch?: number;
   lenetBatch?: number;
   cnnBatch?: number;
+  resnetBatch?: number;
   /** Inference latency rows: [model, batch size] pairs (default none). */
   inference?: [ModelKind, number][];
   minMs: number;
@@ -68,7 +70,7 @@ export interface RowsResult {
 
 /** Whether a run with these options needs the MNIST batches. */
 export function needsData(o: BenchOptions): boolean {
-  return o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
+  return o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.resnetSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
 }
 
 /** Tessera's wasm backend as it ran (or would run: the build is known once it was created). */
@@ -117,6 +119,7 @@ export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingD
       if (o.mlpSteps > 0) add(await trainingBench('mlp', data, o.mlpBatch ?? 128, steps(o.mlpSteps), p, training));
       if (o.lenetSteps > 0) add(await trainingBench('lenet5', data, o.lenetBatch ?? 64, steps(o.lenetSteps), p, training));
       if (o.cnnSteps) add(await trainingBench('cnn', data, o.cnnBatch ?? 32, steps(o.cnnSteps), p, training));
+      if (o.resnetSteps) add(await trainingBench('resnet', data, o.resnetBatch ?? 64, steps(o.resnetSteps), p, training));
       for (const [kind, b] of o.inference ?? []) add([await inferenceBench(kind, data, b, p, op)]);
     }
   }

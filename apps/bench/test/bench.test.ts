@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatTable, logTicks, timeIt, parseArgs, ratioChart, ratioOf, relativeDifference, runBench, writeOutputs, type BenchReport } from '../src/index.js';
+import { formatTable, logTicks, timeIt, onlyModels, parseArgs, ratioChart, ratioOf, relativeDifference, runBench, writeOutputs, PAIRINGS, QUICK, type BenchReport } from '../src/index.js';
 import { expectedRows, expectSpreadsAndRatios, rowSummary, TINY } from './rows.js';
 
 describe('benchmark runner', () => {
@@ -89,6 +89,27 @@ describe('benchmark runner', () => {
     expect(svg).toContain('T &amp; T');
     expect(svg).not.toContain('>c —');
     expect(() => ratioChart([], 'x')).toThrow('no row has a ratio');
+  });
+
+  it('trains the functional ResNet in both frameworks from the same weights (first-step losses agree), TF.js wasm falling back to cpu', async () => {
+    const r = await runBench({ matmulSizes: [], mlpSteps: 0, lenetSteps: 0, resnetSteps: 1, resnetBatch: 2, minMs: 1, warmup: 1, rounds: 1, pairings: PAIRINGS.slice(0, 2), log: () => {} });
+    expect(rowSummary(r.rows)).toEqual([
+      'ResNet 16/32/64 training (batch 2) | cpu | tfjs cpu',
+      'peak tensor memory, ResNet 16/32/64 training (batch 2) step | cpu | tfjs cpu',
+      'ResNet 16/32/64 training (batch 2) | wasm 1T | tfjs wasm n/a',
+      'ResNet 16/32/64 training (batch 2) | wasm 1T | tfjs cpu',
+      'peak tensor memory, ResNet 16/32/64 training (batch 2) step | wasm 1T | tfjs cpu',
+    ]);
+    expectSpreadsAndRatios(r.rows);
+  }, 120_000);
+
+  it('--models keeps only those models\' training and inference rows', () => {
+    const o = onlyModels(QUICK, ['resnet', 'lenet5']);
+    expect(o).toMatchObject({ matmulSizes: [], convBatch: 0, bandwidthSize: 0, softmaxCe: null, sweep: null, mlpSteps: 0, cnnSteps: 0, lenetSteps: QUICK.lenetSteps, resnetSteps: QUICK.resnetSteps });
+    expect(o.resnetSteps).toBeGreaterThan(0);
+    expect(o.inference).toEqual(QUICK.inference!.filter(([k]) => k === 'lenet5'));
+    expect(parseArgs(['--models', 'resnet'])).toMatchObject({ models: ['resnet'] });
+    expect(() => parseArgs(['--models', 'vgg'])).toThrow('--models: unknown model(s) vgg; expected a comma-separated list of mlp, lenet5, cnn, resnet');
   });
 
   it('parses its flags and rejects unknown ones', () => {
