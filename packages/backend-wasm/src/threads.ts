@@ -17,6 +17,7 @@ export const MAX_THREADS = 32;
 const GEN = 0; // bumped for every job; workers sleep on it
 const DONE = 1; // workers that finished the current job
 const KIND = 2; // job kind
+const NEXT = 3; // the next unclaimed row of a gemm job (threads claim chunks of rows)
 const ARGS = 8; // job arguments
 const ARG_COUNT = 16;
 const SCRATCH = ARGS + ARG_COUNT; // per-thread gemm scratch addresses
@@ -53,10 +54,11 @@ function run({ module, memory, control, index }, ready) {
     const kind = Atomics.load(ctl, ${KIND});
     if (kind === ${JOB_EXIT}) return;
     if (kind === ${JOB_GEMM}) {
-      const [m, n, kk, ap, ars, acs, bp, brs, bcs, cp, ldc, acc, threads] = ctl.subarray(${ARGS}, ${ARGS + ARG_COUNT});
-      const step = Math.ceil(m / threads / 4) * 4;
-      const r0 = Math.min(m, index * step), r1 = Math.min(m, r0 + step);
-      if (r1 > r0) k.gemm(r1 - r0, n, kk, ap + r0 * ars * 4, ars, acs, bp, brs, bcs, cp + r0 * ldc * 4, ldc, acc, ctl[${SCRATCH} + index]);
+      const [m, n, kk, ap, ars, acs, bp, brs, bcs, cp, ldc, acc, chunk] = ctl.subarray(${ARGS}, ${ARGS + ARG_COUNT});
+      for (let r0 = Atomics.add(ctl, ${NEXT}, chunk); r0 < m; r0 = Atomics.add(ctl, ${NEXT}, chunk)) {
+        const r1 = Math.min(m, r0 + chunk);
+        k.gemm(r1 - r0, n, kk, ap + r0 * ars * 4, ars, acs, bp, brs, bcs, cp + r0 * ldc * 4, ldc, acc, ctl[${SCRATCH} + index]);
+      }
     } else if (kind === ${JOB_CONV_NARROW}) {
       const [y, x, f, g, images, threads] = ctl.subarray(${ARGS}, ${ARGS + ARG_COUNT});
       const step = Math.ceil(images / threads);
@@ -122,17 +124,22 @@ export class ThreadPool {
   }
 
   /**
-   * C[m×n] (= or +=) A·B as in the module's gemm, rows split across the threads in multiples of
-   * the micro-kernel's 4 rows. The caller computes the first share.
+   * C[m×n] (= or +=) A·B as in the module's gemm. The rows are claimed in chunks (multiples of the
+   * micro-kernel's 4 rows, about three per thread) by every thread, the caller included, until none
+   * are left: a thread that runs slower — a browser's main thread, a core shared with another
+   * process — takes fewer, instead of the whole job waiting for its fixed share.
    */
   gemm(k: KernelExports, m: number, n: number, kk: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, accumulate: boolean): void {
     const ctl = this.ctl;
-    const threads = this.threads;
-    ctl.set([m, n, kk, a, ars, acs, b, brs, bcs, c, ldc, accumulate ? 1 : 0, threads], ARGS);
+    const acc = accumulate ? 1 : 0;
+    // Each chunk packs B again, so chunks stay large: at least 32 rows.
+    const chunk = Math.max(32, Math.ceil(m / (this.threads * 3) / 4) * 4);
+    ctl.set([m, n, kk, a, ars, acs, b, brs, bcs, c, ldc, acc, chunk], ARGS);
+    Atomics.store(ctl, NEXT, 0);
     this.post(JOB_GEMM);
-    const step = Math.ceil(m / threads / 4) * 4;
-    const r1 = Math.min(m, step);
-    if (r1 > 0) k.gemm(r1, n, kk, a, ars, acs, b, brs, bcs, c, ldc, accumulate ? 1 : 0, ctl[SCRATCH]!);
+    for (let r0 = Atomics.add(ctl, NEXT, chunk); r0 < m; r0 = Atomics.add(ctl, NEXT, chunk)) {
+      k.gemm(Math.min(m, r0 + chunk) - r0, n, kk, a + r0 * ars * 4, ars, acs, b, brs, bcs, c + r0 * ldc * 4, ldc, acc, ctl[SCRATCH]!);
+    }
     this.join();
   }
 
