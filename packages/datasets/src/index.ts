@@ -22,3 +22,14 @@ export {
 } from './normalize.js';
 export { parseCsv, type CsvColumnArrays, type CsvColumnType, type CsvLabeled, type CsvOptions, type CsvResult } from './csv.js';
 export { blobs, moons, spirals, xor, type SyntheticSet } from './synthetic.js';
+export {
+  PAD_TOKEN, Tokenizer, UNK_TOKEN,
+  type EncodeOptions, type TokenLevel, type TokenizerJSON, type TokenizerOptions,
+} from './tokenizer.js';
+export { NAMES_SPLIT_SEED, parseNameList, splitNames, type NamesSplitOptions, type NamesSplits } from './names.js';
+export {
+  EOS_TOKEN, brownFromTexts, brownSplitOf, parseBrownCategories, parseBrownTagged,
+  type BrownData, type BrownFile, type BrownOptions, type TextSplit,
+} from './brown.js';
+export { nextTokenArrays, nextTokenBatches, type NextTokenArrayOptions, type NextTokenBatchOptions } from './sequences.js';
+export { BigramModel, type BigramOptions, type BigramScore, type BigramSmoothing, type BigramTuneOptions } from './bigram.js';

