@@ -1,5 +1,5 @@
 import {
-  TesseraError, elu, gelu, leakyRelu, relu, relu6, selu, sigmoid, softmax, softplus, swish, tanh, type FusedActivation, type Tensor,
+  TesseraError, add, clipByValue, elu, gelu, leakyRelu, mul, relu, relu6, selu, sigmoid, softmax, softplus, swish, tanh, type FusedActivation, type Tensor,
 } from '@tessera/core';
 import { describeValue } from './util.js';
 
@@ -7,7 +7,7 @@ import { describeValue } from './util.js';
 export type ActivationFn = (x: Tensor) => Tensor;
 
 export type ActivationName =
-  | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'gelu' | 'elu' | 'selu' | 'softplus' | 'swish' | 'leaky_relu' | 'relu6';
+  | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'gelu' | 'elu' | 'selu' | 'softplus' | 'swish' | 'leaky_relu' | 'relu6' | 'hard_sigmoid_tfjs';
 
 export type ActivationIdentifier = ActivationName | ActivationFn | (string & {});
 
@@ -37,6 +37,9 @@ registerActivation('softplus', (x) => softplus(x));
 registerActivation('swish', (x) => swish(x));
 registerActivation('leaky_relu', (x) => leakyRelu(x));
 registerActivation('relu6', (x) => relu6(x));
+// TF.js's (and Keras 2's) hard sigmoid, clip(0.2·x + 0.5, 0, 1): the default recurrent activation of
+// TF.js's LSTM and GRU, so that imported TF.js models run unchanged. (Keras 3's hard_sigmoid is x/6 + 0.5.)
+registerActivation('hard_sigmoid_tfjs', (x) => clipByValue(add(mul(x, 0.2), 0.5), 0, 1));
 
 const ALIASES: Record<string, string> = { leakyRelu: 'leaky_relu', silu: 'swish', none: 'linear' };
 

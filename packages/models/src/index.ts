@@ -16,3 +16,7 @@ export { downloadHandler, filesHandler, indexedDBHandler, listIndexedDBModels, t
 export { httpHandler, type HttpOptions } from './browser-io.js';
 export { callbacks, loadLayersModel } from './tfjs.js';
 export { sampleLogits, type SampleOptions } from './sampling.js';
+export {
+  TFJS_LAYER_CLASSES, loadTfjsModel, registerTfjsPathReader,
+  type LoadTfjsOptions, type TfjsFiles, type TfjsModelJSON, type TfjsModelSource, type TfjsPathReader, type TfjsWeightSpec, type TfjsWeightsGroup,
+} from './tfjs-import.js';

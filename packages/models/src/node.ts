@@ -5,6 +5,8 @@ import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TesseraError } from '@tessera/core';
 import { registerPathHandler, type IOHandler, type ModelArtifacts, type ModelJSON, type SaveResult } from './io.js';
+import { registerTfjsPathReader } from './tfjs-import.js';
+import { tfjsFileReader } from './tfjs-import.node.js';
 
 export * from './index.js';
 
@@ -103,3 +105,4 @@ export function fileHandler(path: string, { fs = nodeFs }: FileHandlerOptions = 
 }
 
 registerPathHandler((path) => fileHandler(path.replace(/^file:\/\//, '')));
+registerTfjsPathReader((path) => tfjsFileReader(path.replace(/^file:\/\//, '')));
