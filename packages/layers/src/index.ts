@@ -1,6 +1,7 @@
 export {
   Layer, deserializeLayer, registerLayer, registeredLayers, resetLayerNames, serializeLayer, toSnakeCase,
-  type AddWeightOptions, type ApplyArgs, type BaseLayerConfig, type CallArgs, type InputSpec, type LayerArgs, type SerializedLayer, type ShapeOf, type SymbolicOf,
+  type AddWeightOptions, type ApplyArgs, type BaseLayerConfig, type CallArgs, type InputSpec, type LayerArgs, type Mask, type MaskArg, type MaskSpec, type SerializedLayer,
+  type ShapeOf, type SymbolicOf,
 } from './layer.js';
 export type { SymbolicShape } from './util.js';
 
@@ -20,8 +21,18 @@ export {
 export { Embedding, type EmbeddingArgs, type EmbeddingConfig } from './layers/embedding.js';
 export {
   GRU, LSTM, RNNBase, SimpleRNN,
-  type GRUArgs, type GRUConfig, type LSTMArgs, type LSTMConfig, type RNNArgs, type RNNConfig,
+  type GRUArgs, type GRUConfig, type LSTMArgs, type LSTMConfig, type RNNArgs, type RNNCallArgs, type RNNConfig,
 } from './layers/recurrent.js';
+export { Bidirectional, type BidirectionalArgs, type BidirectionalConfig, type BidirectionalMergeMode } from './layers/bidirectional.js';
+export { Masking, type MaskingArgs, type MaskingConfig } from './layers/masking.js';
+export {
+  MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallArgs, type MultiHeadAttentionConfig,
+} from './layers/attention.js';
+export {
+  PositionalEmbedding, TokenAndPositionEmbedding, TransformerEncoderBlock,
+  type PositionCallArgs, type PositionalEmbeddingArgs, type PositionalEmbeddingConfig, type TokenAndPositionEmbeddingArgs, type TokenAndPositionEmbeddingConfig,
+  type TransformerEncoderBlockArgs, type TransformerEncoderBlockCallArgs, type TransformerEncoderBlockConfig,
+} from './layers/transformer.js';
 export {
   Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, convTransposeOutputSize,
   type Conv1DArgs, type Conv1DConfig, type Conv2DTransposeArgs, type Conv2DTransposeConfig, type DepthwiseConv2DArgs, type DepthwiseConv2DConfig,
@@ -66,7 +77,7 @@ export {
   recall, rootMeanSquaredError, sparseCategoricalAccuracy, sparseTopKCategoricalAccuracy, topKCategoricalAccuracy,
   type AucCurve, type AucOptions, type AucSummation, type F1Average, type F1ScoreOptions, type Metric, type TopKAccuracyOptions,
 } from './metrics.js';
-export { SymbolicTensor, Node, isSymbolic } from './symbolic.js';
+export { SymbolicTensor, Node, isSymbolic, type NodeOptions } from './symbolic.js';
 export { InputLayer, input, type InputArgs, type InputLayerArgs, type InputLayerConfig } from './layers/input.js';
 export {
   Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type ConcatenateConfig, type DotArgs, type DotConfig,

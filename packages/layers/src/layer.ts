@@ -1,4 +1,6 @@
-import { ENGINE, Tensor, TesseraError, Variable, add, cast, checkOptions, clone, fmtShape, tidy, variable, zeros, type DataType, type RandomState } from '@tessera/core';
+import {
+  ENGINE, Tensor, TesseraError, Variable, add, cast, checkOptions, clone, fmtShape, notEqual, ones, tidy, variable, zeros, type DataType, type RandomState,
+} from '@tessera/core';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.js';
 import { Node, SymbolicTensor, isSymbolic } from './symbolic.js';
@@ -29,12 +31,38 @@ export type BaseLayerConfig = {
   batchInputShape?: SymbolicShape;
 };
 
+/**
+ * A mask (Keras's): a bool tensor with the shape of its tensor without the last (features) axis,
+ * true where a position holds data and false where it is padding ([batch, time] for a sequence
+ * [batch, time, features]). Made by `Masking` and `Embedding({ maskZero: true })`; in a model it
+ * flows from layer to layer on its own, and masked positions count nowhere in losses and metrics.
+ */
+export type Mask = Tensor | null;
+/** The masks of a layer's inputs: one, or one per input for list inputs (null: that input has none). */
+export type MaskArg = Mask | Mask[];
+
 export interface CallArgs {
   training: boolean;
+  /** The input's mask (one per input for list inputs); only layers with `supportsMasking` get one. */
+  mask?: MaskArg;
 }
 
+/**
+ * `apply`'s options: `training`, `mask` (eager calls; in a model, masks flow by themselves) and the
+ * layer's own call options (`callOptionNames`: an RNN's `initialState`, MultiHeadAttention's
+ * `attentionMask`, ...). Tensor options given symbolic tensors become inputs of the graph.
+ */
 export interface ApplyArgs {
   training?: boolean;
+  mask?: MaskArg;
+  [option: string]: unknown;
+}
+
+/** What a symbolic call needs to know of an input to say which outputs carry a mask. */
+export interface MaskSpec {
+  readonly shape: SymbolicShape;
+  readonly dtype: DataType;
+  readonly masked: boolean;
 }
 
 /** The shape argument of `build`/`computeOutputShape`: one shape, or one per input for list inputs. */
@@ -97,6 +125,13 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
   private entries: WeightEntry[] = [];
   private trainableFlag: boolean;
   private disposed = false;
+  /**
+   * Keras's `supports_masking`: whether the layer takes inputs that carry a mask. A layer that does
+   * not and is given one is an error (as in Keras 2; Keras 3 drops the mask silently), at the model's
+   * construction: a mask it ignored would let padding count. Per-timestep layers (Dense, Dropout,
+   * Activation, LayerNormalization, ...) pass the mask on; RNNs, attention and pooling use it.
+   */
+  supportsMasking = false;
 
   constructor(args: LayerArgs = {}) {
     if (!isPlainObject(args)) throw new TesseraError(`${new.target.name}: expected an options object, got ${describeValue(args)}`);
@@ -212,11 +247,42 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
   apply(input: SymbolicTensor | SymbolicTensor[], kwargs?: ApplyArgs): SymbolicOf<O>;
   apply(input: I, kwargs?: ApplyArgs): O;
   apply(input: I | SymbolicTensor | SymbolicTensor[], kwargs: ApplyArgs = {}): O | SymbolicOf<O> {
+    const { training, mask, options } = this.checkApplyArgs(kwargs);
+    if (isSymbolic(input)) {
+      if (mask !== undefined) {
+        throw new TesseraError(
+          `${this.describe()}: apply got a mask for symbolic inputs; in a functional model masks flow from the layers that make them (Masking, Embedding with maskZero) — leave mask out`,
+        );
+      }
+      return this.applySymbolic(input, training, options);
+    }
+    return this.applyEager(input as I, training, mask, options, false).outputs;
+  }
+
+  /**
+   * Runs the layer as `apply` does and also returns its outputs' masks (`computeMask`), one per
+   * output (null where an output has none): what a model's graph runs, so masks flow.
+   */
+  applyWithMasks(input: I, kwargs: ApplyArgs = {}): { outputs: Tensor[]; masks: Mask[] } {
+    const { training, mask, options } = this.checkApplyArgs(kwargs);
+    if (isSymbolic(input)) throw new TesseraError(`${this.describe()}: applyWithMasks takes tensors, not symbolic tensors`);
+    const r = this.applyEager(input, training, mask, options, true);
+    const outputs = Array.isArray(r.outputs) ? r.outputs : [r.outputs as Tensor];
+    return { outputs, masks: normalizeMasks(this.describe(), r.masks, outputs.length) };
+  }
+
+  private checkApplyArgs(kwargs: ApplyArgs): { training: boolean | undefined; mask: MaskArg | undefined; options: Record<string, unknown> } {
     this.assertUsable('apply');
-    if (!isPlainObject(kwargs)) throw new TesseraError(`${this.describe()}: apply's second argument must be { training? }, got ${describeValue(kwargs)}`);
-    checkOptions(`${this.name}.apply`, kwargs, ['training']);
-    const training = kwargs.training === undefined ? undefined : checkBoolean(`${this.name}.apply`, 'training', kwargs.training);
-    if (isSymbolic(input)) return this.applySymbolic(input, training);
+    if (!isPlainObject(kwargs)) throw new TesseraError(`${this.describe()}: apply's second argument must be { training?, mask?, ... }, got ${describeValue(kwargs)}`);
+    checkOptions(`${this.name}.apply`, kwargs, ['training', 'mask', ...this.callOptionNames()]);
+    const { training: t, mask, ...rest } = kwargs;
+    const training = t === undefined ? undefined : checkBoolean(`${this.name}.apply`, 'training', t);
+    const options: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) options[k] = v;
+    return { training, mask: mask === null ? undefined : mask, options };
+  }
+
+  private applyEager(input: I, training: boolean | undefined, mask: MaskArg | undefined, options: Record<string, unknown>, wantMasks: boolean): { outputs: O; masks: MaskArg | null } {
     const list = Array.isArray(input);
     const inputs = (list ? input : [input]) as unknown[];
     this.checkArity(list, inputs.length);
@@ -227,7 +293,11 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
       }
       t.assertAlive(`${this.name}.apply`);
     });
+    for (const [k, v] of Object.entries(options)) {
+      if (isSymbolic(v)) throw new TesseraError(`${this.describe()}: apply's option '${k}' is symbolic but the inputs are tensors; give both as tensors or both as symbolic tensors`);
+    }
     const tensors = inputs as Tensor[];
+    const masks = this.checkMasks(tensors, list, mask);
     if (!this.builtShape) {
       const shapes = tensors.map((t) => [null, ...t.shape.slice(1)] as SymbolicShape);
       this.build((list ? shapes : (this.batchInputShape ?? shapes[0]!)) as ShapeOf<I>);
@@ -235,8 +305,66 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
     if (!list) this.checkSpec(tensors[0]!.shape);
     return tidy(() => {
       const xs = tensors.map((t) => this.castInput(t));
-      return this.call((list ? xs : xs[0]!) as I, { training: training ?? false });
+      const ms = masks?.map((m) => (m === null || m.dtype === 'bool' ? m : notEqual(m, 0)));
+      const args: CallArgs = { ...options, training: training ?? false };
+      if (ms) args.mask = list ? ms : ms[0]!;
+      return this.callAndMask((list ? xs : xs[0]!) as I, args, wantMasks);
     });
+  }
+
+  /** The given mask as one entry per input (null: none), checked against the inputs' shapes; undefined when no input has one. */
+  private checkMasks(inputs: Tensor[], list: boolean, mask: MaskArg | undefined): Mask[] | undefined {
+    if (mask === undefined) return undefined;
+    const where = `${this.describe()}: apply's mask`;
+    if (list !== Array.isArray(mask)) {
+      throw new TesseraError(`${where} must be ${list ? `a list with one mask (or null) per input (${inputs.length})` : 'one tensor for the one input'}, got ${describeValue(mask)}`);
+    }
+    const ms = (list ? mask : [mask]) as unknown[];
+    if (ms.length !== inputs.length) throw new TesseraError(`${where} has ${ms.length} entries for ${inputs.length} inputs`);
+    if (ms.every((m) => m === null || m === undefined)) return undefined;
+    if (!this.supportsMasking) {
+      throw new TesseraError(`${this.describe()}: got a mask, but ${this.className} does not support masking (it would treat padded positions as data); drop the mask before this layer`);
+    }
+    return ms.map((m, i) => {
+      if (m === null || m === undefined) return null;
+      if (!(m instanceof Tensor)) throw new TesseraError(`${where}${list ? ` for input ${i}` : ''} must be a Tensor or null, got ${describeValue(m)}`);
+      m.assertAlive(`${this.name}.apply`);
+      const x = inputs[i]!;
+      const expected = x.shape.slice(0, -1);
+      if (m.rank !== expected.length || m.shape.some((d, k) => d !== expected[k])) {
+        throw new TesseraError(
+          `${where}${list ? ` for input ${i}` : ''} has shape ${fmtShape(m.shape)}, expected ${fmtShape(expected)} (the input ${fmtShape(x.shape)} without its last axis)`,
+        );
+      }
+      return m;
+    });
+  }
+
+  /**
+   * `call`, and with `wantMasks` the outputs' masks from `computeMask` (outside any gradient tape).
+   * A model overrides it to run its graph once for both.
+   */
+  protected callAndMask(input: I, kwargs: CallArgs, wantMasks: boolean): { outputs: O; masks: MaskArg | null } {
+    const outputs = this.call(input, kwargs);
+    const masks = wantMasks ? ENGINE.withoutTapes(() => this.computeMask(input, kwargs.mask ?? null)) : null;
+    return { outputs, masks };
+  }
+
+  /**
+   * The mask of the output (or one per output) for these inputs and their masks (Keras's
+   * `compute_mask`). One mask for a layer with several outputs is the first output's (an RNN's
+   * sequence, not its states). Default: a layer that supports masking passes its one input's mask
+   * on; other layers make none. Masking, Embedding with maskZero and RNNs override it.
+   */
+  computeMask(input: I, mask: MaskArg | null): MaskArg | null {
+    void input;
+    if (!this.supportsMasking || Array.isArray(mask)) return null;
+    return mask ?? null;
+  }
+
+  /** The layer's own call options beyond `training` and `mask` (an RNN's `initialState`, ...). */
+  protected callOptionNames(): readonly string[] {
+    return [];
   }
 
   /** Inputs of another dtype are cast to `inputDtype` before `call` (a model casts per input instead). */
@@ -267,19 +395,56 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
     return null;
   }
 
-  private applySymbolic(input: SymbolicTensor | SymbolicTensor[], training: boolean | undefined): SymbolicOf<O> {
+  private applySymbolic(input: SymbolicTensor | SymbolicTensor[], training: boolean | undefined, options: Record<string, unknown>): SymbolicOf<O> {
     const list = Array.isArray(input);
     const inputs = list ? input : [input];
     this.checkArity(list, inputs.length);
+    const nodeOptions = symbolicOptions(this.describe(), options);
     const shapes = inputs.map((s) => [...s.shape]);
     const shapeArg = (list ? shapes : shapes[0]!) as ShapeOf<I>;
     if (!this.builtShape) this.build((list ? shapeArg : (this.batchInputShape ?? shapeArg)) as ShapeOf<I>);
     if (!list) this.checkSpec(shapes[0]!);
-    const outShapes = this.inferOutputShapes(shapeArg, inputs, list);
-    const node = new Node(this as Layer, inputs, list, training);
-    node.outputs = outShapes.map((s, i) => new SymbolicTensor(s, this.outputDtype(i, inputs), node, i));
+    const masked = inputs.filter((s) => s.masked);
+    if (masked.length > 0 && !this.supportsMasking) throw this.maskingError(masked[0]!);
+    const outShapes = this.inferOutputShapes(shapeArg, inputs, list, nodeOptions.values);
+    const outMasked = this.outputMasked(inputs, list, outShapes.length);
+    const tensorInputs = nodeOptions.tensors.flatMap((t) => t.value);
+    const node = new Node(this as Layer, [...inputs, ...tensorInputs], list, training, {
+      arity: inputs.length,
+      values: nodeOptions.values,
+      tensors: nodeOptions.tensors.map((t) => ({ name: t.name, count: t.list ? t.value.length : null })),
+    });
+    node.outputs = outShapes.map((s, i) => new SymbolicTensor(s, this.outputDtype(i, inputs), node, i, outMasked[i] ?? false));
     this.inboundNodes.push(node);
     return (node.outputs.length === 1 ? node.outputs[0]! : node.outputs) as SymbolicOf<O>;
+  }
+
+  /** The error for a masked input reaching a layer that does not support masking. */
+  maskingError(from: { name: string } | string): TesseraError {
+    const source = typeof from === 'string' ? from : `'${from.name}'`;
+    return new TesseraError(
+      `${this.describe()}: its input ${source} carries a mask (from Masking or Embedding with maskZero), but ${this.className} does not support masking — ` +
+        'it would treat padded positions as data. Consume the mask first (an RNN without returnSequences, GlobalAveragePooling1D), or make no mask',
+    );
+  }
+
+  /**
+   * Which outputs of a symbolic call carry a mask. By default found by running `computeMask` on
+   * zeros of the inputs' shapes (with all-true masks on the masked inputs), when the layer has its
+   * own `computeMask` or an input is masked.
+   */
+  outputMasked(inputs: readonly MaskSpec[], list: boolean, count: number): boolean[] {
+    const none = new Array<boolean>(count).fill(false);
+    if (!inputs.some((s) => s.masked) && this.computeMask === Layer.prototype.computeMask) return none;
+    return ENGINE.withoutTapes(() =>
+      tidy(() => {
+        const xs = inputs.map((s) => zeros(s.shape.map((d) => d ?? 2), s.dtype === 'float32' ? 'float32' : 'int32'));
+        const ms = inputs.map((s, i) => (s.masked ? notEqual(ones(xs[i]!.shape.slice(0, -1)), 0) : null));
+        const anyMask = ms.some((m) => m !== null);
+        const out = normalizeMasks(this.describe(), this.computeMask((list ? xs : xs[0]!) as I, anyMask ? (list ? ms : ms[0]!) : null), count);
+        return out.map((m) => m !== null);
+      }),
+    );
   }
 
   /**
@@ -287,8 +452,8 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
    * `computeOutputShape` (a custom block) is run once on zeros of the input shape (unknown sizes
    * as 1) to find them, which also builds its sublayers.
    */
-  private inferOutputShapes(shapeArg: ShapeOf<I>, inputs: SymbolicTensor[], list: boolean): SymbolicShape[] {
-    return this.shapesByTracing() ? this.traceOutputShapes(inputs, list) : this.computeOutputShapes(shapeArg);
+  private inferOutputShapes(shapeArg: ShapeOf<I>, inputs: SymbolicTensor[], list: boolean, options: Record<string, unknown>): SymbolicShape[] {
+    return this.shapesByTracing() ? this.traceOutputShapes(inputs, list) : this.computeOutputShapes(shapeArg, options);
   }
 
   /** Whether symbolic calls find the output shapes by running the layer (a custom block with sublayers and no shape rule of its own). */
@@ -328,8 +493,12 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
     return [...(inputShape as SymbolicShape)];
   }
 
-  /** Shapes of every output (a layer with several outputs, an RNN with returnState, overrides this). */
-  computeOutputShapes(inputShape: ShapeOf<I>): SymbolicShape[] {
+  /**
+   * Shapes of every output (a layer with several outputs, an RNN with returnState, overrides this);
+   * `options` are the call's non-tensor options (MultiHeadAttention's returnAttentionScores).
+   */
+  computeOutputShapes(inputShape: ShapeOf<I>, options: Record<string, unknown> = {}): SymbolicShape[] {
+    void options;
     return [this.computeOutputShape(inputShape)];
   }
 
@@ -525,6 +694,36 @@ export abstract class Layer<O extends Tensor | Tensor[] = Tensor | Tensor[], I e
 
 /** Fields of the base class that never hold sublayers (not scanned by `subLayers`). */
 const INTERNAL_FIELDS = new Set(['entries', 'givenOptions', 'inboundNodes', 'builtShape', 'inputSpec', 'batchInputShape']);
+
+/** A layer's masks as one entry per output: one mask is the first output's. */
+function normalizeMasks(where: string, masks: MaskArg | null | undefined, count: number): Mask[] {
+  const out = new Array<Mask>(count).fill(null);
+  if (masks === null || masks === undefined) return out;
+  if (!Array.isArray(masks)) {
+    out[0] = masks;
+    return out;
+  }
+  if (masks.length !== count) throw new TesseraError(`${where}: computeMask returned ${masks.length} masks for ${count} outputs`);
+  return masks.map((m) => m ?? null);
+}
+
+/** A symbolic call's options: symbolic tensors (or lists of them) become graph inputs, the rest must be JSON values. */
+function symbolicOptions(where: string, options: Record<string, unknown>): {
+  values: Record<string, unknown>;
+  tensors: { name: string; value: SymbolicTensor[]; list: boolean }[];
+} {
+  const values: Record<string, unknown> = {};
+  const tensors: { name: string; value: SymbolicTensor[]; list: boolean }[] = [];
+  for (const [name, v] of Object.entries(options)) {
+    if (v instanceof SymbolicTensor) tensors.push({ name, value: [v], list: false });
+    else if (isSymbolic(v)) tensors.push({ name, value: v as SymbolicTensor[], list: true });
+    else if (v instanceof Tensor || (Array.isArray(v) && v.some((e) => e instanceof Tensor))) {
+      throw new TesseraError(`${where}: apply's option '${name}' is a tensor but the inputs are symbolic; in a functional model give it as a symbolic tensor (from input() or a layer)`);
+    } else if (v === null || ['boolean', 'number', 'string'].includes(typeof v)) values[name] = v;
+    else throw new TesseraError(`${where}: apply's option '${name}' must be a symbolic tensor, a list of them or a plain value in a functional model, got ${describeValue(v)}`);
+  }
+  return { values, tensors };
+}
 
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];

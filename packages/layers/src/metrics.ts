@@ -1,5 +1,5 @@
 import {
-  Tensor, TesseraError, abs, argMax, cast, checkOptions, concat, equal, fmtShape, greater, greaterEqual, less, logicalAnd, matmul,
+  Tensor, TesseraError, abs, argMax, broadcastTo, cast, checkOptions, concat, equal, fmtShape, greater, greaterEqual, less, logicalAnd, matmul,
   max, mul, oneHot, reshape, scalar, sigmoid, sizeFromShape, square, stack, sub, sum, tensor, tidy,
 } from '@tessera/core';
 import { lossName } from './losses.js';
@@ -9,11 +9,37 @@ import { describeValue, isPlainObject, normalizeName } from './util.js';
  * A metric a training loop can track with one small read per batch: `statistics` returns a 1-D
  * float32 vector of additive batch statistics (e.g. [correct, count]); the loop sums them over the
  * batches of an epoch and `result` turns the totals into the metric's value.
+ *
+ * `sampleWeight` [batch] weighs each sample (row of yTrue/yPred) in the statistics: a model whose
+ * output carries a mask gives its positions as rows and the mask as 0/1 weights, so that masked
+ * positions count nowhere. A metric for masked outputs must declare this third parameter (without
+ * a default value: the model checks `statistics.length`).
  */
 export interface Metric {
   name: string;
-  statistics(yTrue: Tensor, yPred: Tensor): Tensor;
+  statistics(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): Tensor;
   result(totals: number[]): number;
+}
+
+/** Weights [n] of the rows of a tensor of `shape` ([n, ...]) repeated over its other axes. */
+function expandWeights(w: Tensor, shape: readonly number[]): Tensor {
+  if (shape.length === 0 || w.rank !== 1 || w.shape[0] !== shape[0]) {
+    throw new TesseraError(`metrics: sampleWeight ${fmtShape(w.shape)} must have one weight per sample of ${fmtShape(shape)}`);
+  }
+  if (shape.length === 1) return cast(w, 'float32');
+  return broadcastTo(reshape(cast(w, 'float32'), [shape[0]!, ...new Array<number>(shape.length - 1).fill(1)]), shape);
+}
+
+/** Σ values (weighted per row by sampleWeight when given). */
+function weightedSum(values: Tensor, w: Tensor | undefined): Tensor {
+  const v = cast(values, 'float32');
+  return w ? sum(mul(v, expandWeights(w, v.shape))) : sum(v);
+}
+
+/** [Σ values, how many] — both weighted per row by sampleWeight when given. */
+function weightedMean(values: Tensor, w: Tensor | undefined): [Tensor, Tensor | number] {
+  if (!w) return [sum(cast(values, 'float32')), values.size];
+  return [weightedSum(values, w), sum(expandWeights(w, values.shape))];
 }
 
 function checkTensors(name: string, yTrue: Tensor, yPred: Tensor): void {
@@ -25,13 +51,13 @@ function checkTensors(name: string, yTrue: Tensor, yPred: Tensor): void {
 }
 
 /** A metric numerator / denominator, both summed over batches (0 when the denominator is 0). */
-function ratioMetric(name: string, parts: (yTrue: Tensor, yPred: Tensor) => [Tensor, Tensor | number]): Metric {
+function ratioMetric(name: string, parts: (yTrue: Tensor, yPred: Tensor, sampleWeight: Tensor | undefined) => [Tensor, Tensor | number]): Metric {
   return {
     name,
-    statistics(yTrue, yPred) {
+    statistics(yTrue, yPred, sampleWeight) {
       checkTensors(name, yTrue, yPred);
       return tidy(() => {
-        const [num, den] = parts(yTrue, yPred);
+        const [num, den] = parts(yTrue, yPred, sampleWeight);
         return stack([cast(num, 'float32'), typeof den === 'number' ? scalar(den) : cast(den, 'float32')]);
       });
     },
@@ -66,18 +92,19 @@ function checkThreshold(name: string, threshold: unknown): number {
 export function binaryAccuracy(options: { threshold?: number } = {}): Metric {
   checkOptions('binaryAccuracy', options, ['threshold']);
   const t0 = checkThreshold('binaryAccuracy', options.threshold ?? 0.5);
-  return ratioMetric('binary_accuracy', (yTrue, yPred) => {
+  return ratioMetric('binary_accuracy', (yTrue, yPred, w) => {
     const [t, p] = binarize('binaryAccuracy', yTrue, yPred, t0);
-    return [sum(equal(t, p)), yPred.size];
+    return weightedMean(equal(t, p), w);
   });
 }
 
 /** Fraction of samples whose predicted class (argmax) is the one-hot target's. */
 export function categoricalAccuracy(): Metric {
-  return ratioMetric('categorical_accuracy', (yTrue, yPred) => {
+  return ratioMetric('categorical_accuracy', (yTrue, yPred, w) => {
     const t = align('categoricalAccuracy', yTrue, yPred);
     if (yPred.rank === 0) throw new TesseraError('categoricalAccuracy: yPred must have a class axis');
-    return [sum(equal(argMax(t, -1), argMax(yPred, -1))), sizeFromShape(yPred.shape.slice(0, -1))];
+    const hits = equal(argMax(t, -1), argMax(yPred, -1));
+    return w ? weightedMean(hits, w) : [sum(hits), sizeFromShape(yPred.shape.slice(0, -1))];
   });
 }
 
@@ -94,9 +121,9 @@ function sparseLabels(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
 
 /** Fraction of samples whose predicted class (argmax) is the integer label. */
 export function sparseCategoricalAccuracy(): Metric {
-  return ratioMetric('sparse_categorical_accuracy', (yTrue, yPred) => {
+  return ratioMetric('sparse_categorical_accuracy', (yTrue, yPred, w) => {
     const labels = sparseLabels('sparseCategoricalAccuracy', yTrue, yPred);
-    return [sum(equal(labels, argMax(yPred, -1))), labels.size];
+    return weightedMean(equal(labels, argMax(yPred, -1)), w);
   });
 }
 
@@ -104,9 +131,9 @@ export function sparseCategoricalAccuracy(): Metric {
 export function precision(options: { threshold?: number } = {}): Metric {
   checkOptions('precision', options, ['threshold']);
   const t0 = checkThreshold('precision', options.threshold ?? 0.5);
-  return ratioMetric('precision', (yTrue, yPred) => {
+  return ratioMetric('precision', (yTrue, yPred, w) => {
     const [t, p] = binarize('precision', yTrue, yPred, t0);
-    return [sum(logicalAnd(t, p)), sum(p)];
+    return [weightedSum(logicalAnd(t, p), w), weightedSum(p, w)];
   });
 }
 
@@ -114,20 +141,20 @@ export function precision(options: { threshold?: number } = {}): Metric {
 export function recall(options: { threshold?: number } = {}): Metric {
   checkOptions('recall', options, ['threshold']);
   const t0 = checkThreshold('recall', options.threshold ?? 0.5);
-  return ratioMetric('recall', (yTrue, yPred) => {
+  return ratioMetric('recall', (yTrue, yPred, w) => {
     const [t, p] = binarize('recall', yTrue, yPred, t0);
-    return [sum(logicalAnd(t, p)), sum(t)];
+    return [weightedSum(logicalAnd(t, p), w), weightedSum(t, w)];
   });
 }
 
 /** Mean squared error over all elements. */
 export function meanSquaredErrorMetric(): Metric {
-  return ratioMetric('mse', (yTrue, yPred) => [sum(square(sub(yPred, cast(align('mse', yTrue, yPred), 'float32')))), yPred.size]);
+  return ratioMetric('mse', (yTrue, yPred, w) => weightedMean(square(sub(yPred, cast(align('mse', yTrue, yPred), 'float32'))), w));
 }
 
 /** Mean absolute error over all elements. */
 export function meanAbsoluteErrorMetric(): Metric {
-  return ratioMetric('mae', (yTrue, yPred) => [sum(abs(sub(yPred, cast(align('mae', yTrue, yPred), 'float32')))), yPred.size]);
+  return ratioMetric('mae', (yTrue, yPred, w) => weightedMean(abs(sub(yPred, cast(align('mae', yTrue, yPred), 'float32'))), w));
 }
 
 /** Root of the mean squared error over all elements of all batches (not a mean of per-batch roots). */
@@ -170,10 +197,9 @@ export interface TopKAccuracyOptions {
 export function topKCategoricalAccuracy(options: TopKAccuracyOptions = {}): Metric {
   checkOptions('topKCategoricalAccuracy', options, ['k', 'name']);
   const k = checkK('topKCategoricalAccuracy', options.k ?? 5);
-  return ratioMetric(checkName('topKCategoricalAccuracy', options.name, 'top_k_categorical_accuracy'), (yTrue, yPred) => {
+  return ratioMetric(checkName('topKCategoricalAccuracy', options.name, 'top_k_categorical_accuracy'), (yTrue, yPred, w) => {
     const t = align('topKCategoricalAccuracy', yTrue, yPred);
-    const hits = inTopK('topKCategoricalAccuracy', argMax(t, -1), yPred, k);
-    return [sum(hits), hits.size];
+    return weightedMean(inTopK('topKCategoricalAccuracy', argMax(t, -1), yPred, k), w);
   });
 }
 
@@ -181,10 +207,9 @@ export function topKCategoricalAccuracy(options: TopKAccuracyOptions = {}): Metr
 export function sparseTopKCategoricalAccuracy(options: TopKAccuracyOptions = {}): Metric {
   checkOptions('sparseTopKCategoricalAccuracy', options, ['k', 'name']);
   const k = checkK('sparseTopKCategoricalAccuracy', options.k ?? 5);
-  return ratioMetric(checkName('sparseTopKCategoricalAccuracy', options.name, 'sparse_top_k_categorical_accuracy'), (yTrue, yPred) => {
+  return ratioMetric(checkName('sparseTopKCategoricalAccuracy', options.name, 'sparse_top_k_categorical_accuracy'), (yTrue, yPred, w) => {
     const labels = sparseLabels('sparseTopKCategoricalAccuracy', yTrue, yPred);
-    const hits = inTopK('sparseTopKCategoricalAccuracy', labels, yPred, k);
-    return [sum(hits), hits.size];
+    return weightedMean(inTopK('sparseTopKCategoricalAccuracy', labels, yPred, k), w);
   });
 }
 
@@ -225,7 +250,7 @@ export function f1Score(options: F1ScoreOptions = {}): Metric {
   const name = checkName('f1Score', options.name, 'f1_score');
   return {
     name,
-    statistics(yTrue, yPred) {
+    statistics(yTrue, yPred, sampleWeight) {
       checkTensors('f1Score', yTrue, yPred);
       return tidy(() => {
         if (yPred.rank === 0) throw new TesseraError('f1Score: yPred must have a batch dimension, got a scalar');
@@ -237,10 +262,16 @@ export function f1Score(options: F1ScoreOptions = {}): Metric {
         if (threshold !== undefined) predicted = greater(p, threshold);
         else if (classes === 1) predicted = greater(p, 0.5);
         else predicted = greaterEqual(p, max(p, -1, true)); // ties at the top all count, as in Keras
-        const hit = cast(predicted, 'float32');
+        let hit = cast(predicted, 'float32');
+        let miss = sub(1, hit);
+        if (sampleWeight) {
+          const w = reshape(yPred.rank === 1 ? cast(sampleWeight, 'float32') : expandWeights(sampleWeight, yPred.shape.slice(0, -1)), [-1, 1]);
+          hit = mul(hit, w);
+          miss = mul(miss, w);
+        }
         const tp = sum(mul(hit, t), 0);
         const fp = sum(mul(hit, sub(1, t)), 0);
-        const fn = sum(mul(sub(1, hit), t), 0);
+        const fn = sum(mul(miss, t), 0);
         return concat([tp, fp, fn]);
       });
     },
@@ -306,7 +337,7 @@ export function auc(options: AucOptions = {}): Metric {
   const thresholds = [-EPS, ...Array.from({ length: n - 2 }, (_, i) => (i + 1) / (n - 1)), 1 + EPS];
   return {
     name,
-    statistics(yTrue, yPred) {
+    statistics(yTrue, yPred, sampleWeight) {
       checkTensors('auc', yTrue, yPred);
       return tidy(() => {
         if (yPred.rank === 0) throw new TesseraError('auc: yPred must have a batch dimension, got a scalar');
@@ -314,10 +345,14 @@ export function auc(options: AucOptions = {}): Metric {
         let p = yPred.dtype === 'float32' ? yPred : cast(yPred, 'float32');
         if (fromLogits) p = sigmoid(p);
         const above = cast(greater(reshape(p, [-1, 1]), tensor(thresholds, [1, n])), 'float32');
-        const tp = reshape(matmul(t, above), [n]);
-        const fp = reshape(matmul(sub(1, t), above), [n]);
-        const pos = sum(t);
-        return concat([tp, fp, reshape(pos, [1]), reshape(sub(t.size, pos), [1])]);
+        // Each prediction counts with its sample's weight (1 without sampleWeight).
+        const w = sampleWeight ? reshape(expandWeights(sampleWeight, yPred.shape), [1, -1]) : null;
+        const pos1 = w ? mul(t, w) : t;
+        const neg1 = w ? mul(sub(1, t), w) : sub(1, t);
+        const tp = reshape(matmul(pos1, above), [n]);
+        const fp = reshape(matmul(neg1, above), [n]);
+        const pos = sum(pos1);
+        return concat([tp, fp, reshape(pos, [1]), reshape(sum(neg1), [1])]);
       });
     },
     result(totals) {
@@ -377,13 +412,13 @@ export function accuracy(loss?: string): Metric {
   const categorical = categoricalAccuracy();
   return {
     name: 'accuracy',
-    statistics(yTrue, yPred) {
+    statistics(yTrue, yPred, sampleWeight) {
       checkTensors('accuracy', yTrue, yPred);
       const pLast = yPred.rank === 0 ? 1 : yPred.shape[yPred.rank - 1]!;
       const tLast = yTrue.rank === 0 ? 1 : yTrue.shape[yTrue.rank - 1]!;
-      if (yPred.rank <= 1 || pLast === 1) return binary.statistics(yTrue, yPred);
-      if (yTrue.rank < yPred.rank || tLast === 1) return sparse.statistics(yTrue, yPred);
-      return categorical.statistics(yTrue, yPred);
+      if (yPred.rank <= 1 || pLast === 1) return binary.statistics(yTrue, yPred, sampleWeight);
+      if (yTrue.rank < yPred.rank || tLast === 1) return sparse.statistics(yTrue, yPred, sampleWeight);
+      return categorical.statistics(yTrue, yPred, sampleWeight);
     },
     result: categorical.result,
   };

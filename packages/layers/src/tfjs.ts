@@ -19,6 +19,13 @@ import { GaussianNoise, SpatialDropout2D, type GaussianNoiseArgs, type SpatialDr
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './layers/normalization.js';
 import { Embedding, type EmbeddingArgs } from './layers/embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs } from './layers/recurrent.js';
+import { Bidirectional, type BidirectionalArgs } from './layers/bidirectional.js';
+import { Masking, type MaskingArgs } from './layers/masking.js';
+import { MultiHeadAttention, type MultiHeadAttentionArgs } from './layers/attention.js';
+import {
+  PositionalEmbedding, TokenAndPositionEmbedding, TransformerEncoderBlock, type PositionalEmbeddingArgs, type TokenAndPositionEmbeddingArgs,
+  type TransformerEncoderBlockArgs,
+} from './layers/transformer.js';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type DotArgs } from './layers/merge.js';
 import { InputLayer, type InputLayerArgs } from './layers/input.js';
 import { Lambda, type LambdaArgs } from './layers/lambda.js';
@@ -71,6 +78,12 @@ export const layerFactories = Object.freeze({
   simpleRNN: (args: RNNArgs) => new SimpleRNN(args),
   lstm: (args: LSTMArgs) => new LSTM(args),
   gru: (args: GRUArgs) => new GRU(args),
+  bidirectional: (args: BidirectionalArgs) => new Bidirectional(args),
+  masking: (args: MaskingArgs = {}) => new Masking(args),
+  multiHeadAttention: (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args),
+  positionalEmbedding: (args: PositionalEmbeddingArgs) => new PositionalEmbedding(args),
+  tokenAndPositionEmbedding: (args: TokenAndPositionEmbeddingArgs) => new TokenAndPositionEmbedding(args),
+  transformerEncoderBlock: (args: TransformerEncoderBlockArgs) => new TransformerEncoderBlock(args),
   add: (args: LayerArgs = {}) => new Add(args),
   subtract: (args: LayerArgs = {}) => new Subtract(args),
   multiply: (args: LayerArgs = {}) => new Multiply(args),

@@ -11,6 +11,7 @@ import {
 const rnn = {
   units: 2, activation: 'tanh', useBias: true, returnSequences: false, returnState: false, goBackwards: false, kernelInitializer: 'glorotUniform',
   recurrentInitializer: 'orthogonal', biasInitializer: 'zeros', kernelRegularizer: null, recurrentRegularizer: null, biasRegularizer: null,
+  stateful: false, dropout: 0, recurrentDropout: 0, seed: null,
 };
 const base = { name: undefined, trainable: true, inputShape: undefined, batchSize: undefined, dtype: 'float32' as const };
 
@@ -23,7 +24,7 @@ describe('layer options', () => {
       new Dropout({ rate: 0.5, seed: 1 }),
       new Rescaling({ scale: 2, offset: 1 }),
       new Flatten({ batchInputShape: [null, 2, 2] }),
-      new Embedding({ inputDim: 5, outputDim: 2, embeddingsInitializer: 'uniform', embeddingsRegularizer: null }),
+      new Embedding({ inputDim: 5, outputDim: 2, embeddingsInitializer: 'uniform', embeddingsRegularizer: null, maskZero: false }),
       new SimpleRNN({ ...rnn }),
       new LSTM({ ...rnn, recurrentActivation: 'sigmoid', unitForgetBias: true }),
       new GRU({ ...rnn, recurrentActivation: 'sigmoid', resetAfter: true }),
@@ -44,12 +45,12 @@ describe('layer options', () => {
   });
 
   it('an unknown option is an error naming it and the closest known option, before the layer is used', () => {
-    const lstm = new LSTM({ units: 4, stateful: true } as never);
-    expect(() => lstm.apply(tensor([[[1], [2]]]))).toThrow(/^LSTM: unknown option 'stateful'; known options: .*returnState.*units/);
+    const lstm = new LSTM({ units: 4, unroll: true } as never);
+    expect(() => lstm.apply(tensor([[[1], [2]]]))).toThrow(/^LSTM: unknown option 'unroll'; known options: .*returnState.*units/);
     expect(lstm.built).toBe(false);
     const snake = new Dense({ units: 4, kernel_initializer: 'zeros' } as never);
     expect(() => snake.build([null, 3])).toThrow("Dense: unknown option 'kernel_initializer' (did you mean 'kernelInitializer'?)");
-    expect(() => new GRU({ units: 2, recurrentDropout: 0.2 } as never).assertKnownOptions()).toThrow(/GRU: unknown option 'recurrentDropout'/);
-    expect(() => new Embedding({ inputDim: 3, outputDim: 2, maskZero: true } as never).assertKnownOptions()).toThrow(/Embedding: unknown option 'maskZero'/);
+    expect(() => new GRU({ units: 2, implementation: 2 } as never).assertKnownOptions()).toThrow(/GRU: unknown option 'implementation'/);
+    expect(() => new Embedding({ inputDim: 3, outputDim: 2, mask_zero: true } as never).assertKnownOptions()).toThrow(/Embedding: unknown option 'mask_zero' \(did you mean 'maskZero'\?\)/);
   });
 });

@@ -1,11 +1,12 @@
 import {
-  ENGINE, Random, Tensor, TesseraError, add, argMax, cast, checkOptions, concat, fmtShape, gather, keep, mean, mul, reshape, rngFor, scalar, slice, squeeze, tensor,
-  tidy, type DataType,
+  ENGINE, Random, Tensor, TesseraError, add, argMax, broadcastTo, cast, checkOptions, concat, div, fmtShape, gather, keep, maximum, mean, mul, reshape, rngFor,
+  scalar, slice, squeeze, sum, tensor, tidy, where, type DataType,
 } from '@tessera/core';
 import { variableGrads } from '@tessera/autograd';
 import {
   InputLayer, Layer, Node, SymbolicTensor, deserializeLayer, findInvalidClassIndex, getLoss, getMetric, invalidClassIndexError, lossName, registerLayer,
-  serializeLayer, type LossFn, type LossIdentifier, type Metric, type SerializedLayer, type SymbolicShape,
+  serializeLayer, type CallArgs, type LossFn, type LossIdentifier, type Mask, type MaskArg, type MaskSpec, type Metric, type SerializedLayer,
+  type SymbolicShape,
 } from '@tessera/layers';
 import { Optimizer, getOptimizer } from '@tessera/optimizers';
 import { CallbackList, History, type Callback, type CallbackHooks, type Logs } from './callbacks.js';
@@ -171,6 +172,8 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
   constructor(args: ModelArgs | { name?: string }) {
     const a = (args ?? {}) as Partial<ModelArgs>;
     super(a.name === undefined ? {} : { name: a.name });
+    // Masked inputs flow into the graph; its layers say whether they take them.
+    this.supportsMasking = true;
     if (new.target === Model || 'inputs' in a || 'outputs' in a) {
       checkOptions('model', a, ['inputs', 'outputs', 'name']);
       const where = `model '${this.name}'`;
@@ -260,10 +263,50 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
   }
 
   /** Runs the graph: a tensor per input in, a tensor per output out. */
-  call(input: I, { training }: { training: boolean }): O {
+  call(input: I, kwargs: CallArgs): O {
+    const outs = this.runGraph(input, kwargs).outputs;
+    return (outs.length === 1 ? outs[0]! : outs) as O;
+  }
+
+  /** A model used as a layer passes its inputs' masks into its graph and its outputs' masks out. */
+  protected override callAndMask(input: I, kwargs: CallArgs, wantMasks: boolean): { outputs: O; masks: MaskArg | null } {
+    const { outputs, masks } = this.runGraph(input, kwargs);
+    return { outputs: (outputs.length === 1 ? outputs[0]! : outputs) as O, masks: wantMasks ? masks : null };
+  }
+
+  override computeMask(input: I, mask: MaskArg | null): MaskArg | null {
+    const g = this.requireGraph('computeMask');
+    const xs = Array.isArray(input) ? input : [input];
+    return tidy(() => {
+      const r = this.runGraph((g.inputs.length === 1 ? xs[0]! : xs) as I, { training: false, ...(mask === null ? {} : { mask }) });
+      return r.masks.some((m) => m !== null) ? r.masks : null;
+    });
+  }
+
+  /** Which outputs carry a mask, found by walking the graph with which inputs do. */
+  override outputMasked(inputs: readonly MaskSpec[], list: boolean, count: number): boolean[] {
+    void list;
+    const g = this.requireGraph('apply');
+    const masked = new Map<SymbolicTensor, boolean>();
+    g.inputs.forEach((s, i) => masked.set(s, inputs[i]?.masked ?? false));
+    for (const node of g.nodes) {
+      const specs = node.positional.map((s) => ({ shape: s.shape, dtype: s.dtype, masked: masked.get(s) ?? s.masked }));
+      const from = specs.findIndex((sp) => sp.masked);
+      if (from >= 0 && !node.layer.supportsMasking) throw node.layer.maskingError(`from '${node.positional[from]!.sourceLayer.name}' (inside model '${this.name}')`);
+      const flags = node.layer.outputMasked(specs, node.listInput, node.outputs.length);
+      node.outputs.forEach((o, k) => masked.set(o, flags[k] ?? false));
+    }
+    const out = g.outputs.map((o) => masked.get(o) ?? false);
+    return out.length === count ? out : new Array<boolean>(count).fill(false);
+  }
+
+  /** Runs the graph, layer call by layer call, carrying each tensor's mask beside it. */
+  private runGraph(input: I, { training, mask }: CallArgs): { outputs: Tensor[]; masks: Mask[] } {
     const g = this.requireGraph('call');
     const xs = Array.isArray(input) ? input : [input];
+    const inputMasks = mask === undefined || mask === null ? [] : Array.isArray(mask) ? mask : [mask];
     const values = new Map<SymbolicTensor, Tensor>();
+    const masks = new Map<SymbolicTensor, Tensor>();
     g.inputs.forEach((s, i) => {
       const x = xs[i]!;
       const ok = x.rank === s.shape.length && s.shape.every((d, k) => k === 0 || d === null || d === x.shape[k]);
@@ -272,11 +315,17 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
         throw new TesseraError(`${this.name}: input '${s.sourceLayer.name}' (feeding ${users.join(', ')}) expects shape ${fmtSym(s.shape)}, got ${fmtShape(x.shape)}`);
       }
       values.set(s, x.dtype === s.dtype ? x : cast(x, s.dtype));
+      const m = inputMasks[i];
+      if (m) masks.set(s, m);
     });
     for (const node of g.nodes) {
-      const args = node.inputs.map((s) => values.get(s)!);
-      const out = node.layer.apply(node.listInput ? args : args[0]!, { training: node.training ?? training });
-      const outs = Array.isArray(out) ? out : [out];
+      const all = node.inputs.map((s) => values.get(s)!);
+      const positional = node.positional;
+      const args = all.slice(0, positional.length);
+      const inMasks = positional.map((s) => masks.get(s) ?? null);
+      const options = node.callOptions(all);
+      if (inMasks.some((m) => m !== null)) options['mask'] = node.listInput ? inMasks : inMasks[0];
+      const { outputs: outs, masks: outMasks } = node.layer.applyWithMasks(node.listInput ? args : args[0]!, { ...options, training: node.training ?? training });
       if (outs.length !== node.outputs.length) {
         throw new TesseraError(`${this.name}: layer '${node.layer.name}' returned ${outs.length} tensors, the graph expects ${node.outputs.length}`);
       }
@@ -290,10 +339,16 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
           );
         }
         values.set(s, t);
+        const m = outMasks[k];
+        if (m) masks.set(s, m);
       });
     }
-    const outs = g.outputs.map((s) => values.get(s)!);
-    return (outs.length === 1 ? outs[0]! : outs) as O;
+    return { outputs: g.outputs.map((s) => values.get(s)!), masks: g.outputs.map((s) => masks.get(s) ?? null) };
+  }
+
+  /** The model's outputs and their masks (null where an output has none), as lists in output order. */
+  private runWithMasks(xs: Tensor[], training: boolean): { outputs: Tensor[]; masks: Mask[] } {
+    return this.applyWithMasks((xs.length === 1 && !this.takesList() ? xs[0]! : xs) as I, { training });
   }
 
   /** The model's outputs for these inputs as a list, in output order. */
@@ -490,14 +545,25 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
 
   // ------------------------------------------------------------------ one step
 
-  /** The total loss (weighted outputs' losses plus the regularization penalty) and the batch's statistics. */
+  /**
+   * The total loss (weighted outputs' losses plus the regularization penalty) and the batch's
+   * statistics. An output that carries a mask counts only its unmasked positions, in its loss (the
+   * mean over them, Keras's masked reduction) and in its metrics (given the mask as weights).
+   */
   private lossAndStats(xs: Tensor[], ys: Tensor[], sw: Tensor | null, training: boolean): { loss: Tensor; stats: () => Tensor; classes: number[] } {
     const c = this.requireCompiled(training ? 'fit' : 'evaluate');
-    const preds = this.run(xs, training);
+    const { outputs: preds, masks } = this.runWithMasks(xs, training);
+    const positions = c.outputs.map((o, i) => (masks[i] ? maskedPositions(o.name, ys[i]!, preds[i]!, masks[i]!) : null));
     const perOutput = c.outputs.map((o, i) => {
-      let per = o.loss(ys[i]!, preds[i]!);
-      if (sw) per = mul(per, sw);
-      return mean(per);
+      const p = positions[i];
+      if (!p) {
+        let per = o.loss(ys[i]!, preds[i]!);
+        if (sw) per = mul(per, sw);
+        return mean(per);
+      }
+      let per = where(p.valid, o.loss(p.yTrue, p.yPred), 0);
+      if (sw) per = mul(per, reshape(broadcastTo(reshape(sw, [-1, 1]), [sw.shape[0]!, p.weights.size / sw.shape[0]!]), [-1]));
+      return div(sum(per), maximum(sum(p.weights), 1));
     });
     let loss = perOutput.length === 1 && c.outputs[0]!.weight === 1 ? perOutput[0]! : perOutput.map((l, i) => mul(l, scalar(c.outputs[i]!.weight))).reduce((a, b) => add(a, b));
     const reg = this.regularizationLoss();
@@ -510,8 +576,15 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
         tidy(() => {
           const parts = [reshape(total, [1]), ...(perOutput.length > 1 ? perOutput.map((l) => reshape(l, [1])) : [])];
           c.outputs.forEach((o, i) => {
-            for (const { metric } of o.metrics) {
-              const st = metric.statistics(ys[i]!, preds[i]!);
+            const p = positions[i];
+            for (const { key, metric } of o.metrics) {
+              if (p && metric.statistics.length < 3) {
+                throw new TesseraError(
+                  `${this.name}: metric '${key}' of output '${o.name}' takes (yTrue, yPred), but the output carries a mask: ` +
+                    'a metric must take the mask as its third argument, statistics(yTrue, yPred, sampleWeight), so that masked positions count nowhere',
+                );
+              }
+              const st = p ? metric.statistics(p.yTrue, p.yPred, p.weights) : metric.statistics(ys[i]!, preds[i]!);
               metricWidth.set(metric, st.size);
               parts.push(st);
             }
@@ -945,7 +1018,7 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
       ...super.getConfig(),
       layers: g.layers.map((l) => ({
         ...serializeLayer(l),
-        inboundNodes: l instanceof InputLayer ? [] : g.nodesOf(l).map((n) => ({ inputs: n.inputs.map(ref), list: n.listInput, ...(n.training === undefined ? {} : { training: n.training }) })),
+        inboundNodes: l instanceof InputLayer ? [] : g.nodesOf(l).map((n) => nodeConfig(n, ref)),
       })),
       inputLayers: g.inputs.map(ref),
       outputLayers: g.outputs.map(ref),
@@ -972,13 +1045,18 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
       };
       // Calls are replayed once their inputs exist (a layer shared by branches may wait).
       const pending = c.layers.flatMap((lc) => (lc.inboundNodes ?? []).map((n) => ({ name: lc.config['name'] as string, ...n })));
+      const refsOf = (p: (typeof pending)[number]): TensorRef[] => [...p.inputs, ...Object.values(p.tensorKwargs ?? {}).flatMap((r) => (isRef(r) ? [r] : r))];
       while (pending.length > 0) {
-        const i = pending.findIndex((p) => p.inputs.every((r) => find(r, `layer '${p.name}'`) !== undefined));
+        const i = pending.findIndex((p) => refsOf(p).every((r) => find(r, `layer '${p.name}'`) !== undefined));
         if (i < 0) throw new TesseraError(`Model.fromConfig: the calls of ${pending.map((p) => `'${p.name}'`).join(', ')} wait for inputs no call makes`);
         const p = pending.splice(i, 1)[0]!;
-        const ins = p.inputs.map((r) => find(r, `layer '${p.name}'`)!);
+        const get = (r: TensorRef): SymbolicTensor => find(r, `layer '${p.name}'`)!;
+        const ins = p.inputs.map(get);
+        const kwargs: Record<string, unknown> = { ...(p.kwargs ?? {}) };
+        for (const [k, r] of Object.entries(p.tensorKwargs ?? {})) kwargs[k] = isRef(r) ? get(r) : r.map(get);
+        if (p.training !== undefined) kwargs['training'] = p.training;
         const entry = made.get(p.name)!;
-        const out = entry.layer.apply(p.list ? ins : ins[0]!, p.training === undefined ? {} : { training: p.training });
+        const out = entry.layer.apply(p.list ? ins : ins[0]!, kwargs);
         entry.outputs.push(Array.isArray(out) ? out : [out]);
       }
       const resolve = (r: TensorRef): SymbolicTensor => {
@@ -1008,9 +1086,28 @@ export class Model<O extends Tensor | Tensor[] = Tensor | Tensor[], I extends Te
 
 type TensorRef = [string, number, number];
 
+/** One call of a layer in a functional config: its inputs, and its call options (tensor ones as references). */
+type NodeConfig = { inputs: TensorRef[]; list: boolean; training?: boolean; kwargs?: Record<string, unknown>; tensorKwargs?: Record<string, TensorRef | TensorRef[]> };
+
+function nodeConfig(n: Node, ref: (t: SymbolicTensor) => TensorRef): NodeConfig {
+  const config: NodeConfig = { inputs: n.positional.map(ref), list: n.listInput };
+  if (n.training !== undefined) config.training = n.training;
+  if (Object.keys(n.options.values).length > 0) config.kwargs = { ...n.options.values };
+  if (n.options.tensors.length > 0) {
+    const refs = n.inputs.map(ref);
+    const opts = n.callOptions(refs);
+    config.tensorKwargs = Object.fromEntries(n.options.tensors.map(({ name }) => [name, opts[name] as TensorRef | TensorRef[]]));
+  }
+  return config;
+}
+
+function isRef(r: TensorRef | TensorRef[]): r is TensorRef {
+  return typeof r[0] === 'string';
+}
+
 export type FunctionalConfig = {
   name: string;
-  layers: (SerializedLayer & { inboundNodes?: { inputs: TensorRef[]; list: boolean; training?: boolean }[] })[];
+  layers: (SerializedLayer & { inboundNodes?: NodeConfig[] })[];
   inputLayers: TensorRef[];
   outputLayers: TensorRef[];
 };
@@ -1030,6 +1127,31 @@ interface BatchSource {
 
 /** Statistic widths per metric, learned from their first batch (metrics return fixed-size vectors). */
 const metricWidth = new WeakMap<Metric, number>();
+
+/**
+ * The positions of a masked output as rows: targets and predictions with the mask's axes flattened
+ * into one ([batch, time, classes] → [batch·time, classes]), and the mask as 0/1 weights per row.
+ * Targets at masked positions are replaced by 0, so that whatever padding holds there (an
+ * out-of-range label, NaN) never reaches a loss or metric.
+ */
+function maskedPositions(output: string, yTrue: Tensor, yPred: Tensor, mask: Tensor): { yTrue: Tensor; yPred: Tensor; weights: Tensor; valid: Tensor } {
+  const lead = mask.shape;
+  const fits = (t: Tensor): boolean => t.rank >= lead.length && lead.every((d, i) => t.shape[i] === d);
+  if (!fits(yTrue) || !fits(yPred)) {
+    throw new TesseraError(
+      `output '${output}' carries a mask of shape ${fmtShape(lead)}, so its targets must start with those axes: got targets ${fmtShape(yTrue.shape)} for predictions ${fmtShape(yPred.shape)}`,
+    );
+  }
+  const n = lead.reduce((a, b) => a * b, 1);
+  const valid = reshape(mask, [n]);
+  const rest = yTrue.shape.slice(lead.length);
+  return {
+    yTrue: where(reshape(valid, [n, ...rest.map(() => 1)]), reshape(yTrue, [n, ...rest]), 0),
+    yPred: reshape(yPred, [n, ...yPred.shape.slice(lead.length)]),
+    weights: cast(valid, 'float32'),
+    valid,
+  };
+}
 
 function checkPositiveInt(op: string, name: string, v: unknown): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new TesseraError(`${op}: ${name} must be a positive integer, got ${typeof v === 'number' ? v : describe(v)}`);

@@ -56,6 +56,7 @@ export class Dense extends Layer<Tensor> {
     this.biasInitializer = initializerOption(args.biasInitializer, 'zeros');
     this.kernelRegularizer = regularizerOption(args.kernelRegularizer);
     this.biasRegularizer = regularizerOption(args.biasRegularizer);
+    this.supportsMasking = true; // per position: a mask passes through
   }
 
   protected override onBuild(inputShape: SymbolicShape): void {
@@ -107,6 +108,7 @@ export class Activation extends Layer<Tensor> {
     super(args);
     if (args.activation === undefined || args.activation === null) throw new TesseraError('Activation: the activation option is required');
     this.activation = activationOption(args.activation, 'linear');
+    this.supportsMasking = true;
     this.inputSpec = {};
   }
 
@@ -212,6 +214,7 @@ export class Dropout extends Layer<Tensor> {
     }
     this.seed = args.seed ?? null;
     this.rng = rngFor(this.seed ?? undefined);
+    this.supportsMasking = true;
     this.inputSpec = {};
   }
 
@@ -257,6 +260,7 @@ export class Rescaling extends Layer<Tensor> {
     super(args);
     this.scale = checkNumber('Rescaling', 'scale', args?.scale, Number.isFinite, 'a finite number');
     this.offset = checkNumber('Rescaling', 'offset', args.offset ?? 0, Number.isFinite, 'a finite number');
+    this.supportsMasking = true;
     this.inputSpec = {};
   }
 

@@ -1,8 +1,8 @@
-import { gather, type Tensor, type Variable } from '@tessera/core';
+import { gather, notEqual, type Tensor, type Variable } from '@tessera/core';
 import type { Initializer, InitializerIdentifier, SerializedInitializer } from '../initializers.js';
-import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs } from '../layer.js';
+import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs, type MaskArg } from '../layer.js';
 import type { Regularizer, RegularizerIdentifier, SerializedRegularizer } from '../regularizers.js';
-import { checkPositiveInt, type SymbolicShape } from '../util.js';
+import { checkBoolean, checkPositiveInt, type SymbolicShape } from '../util.js';
 import { initializerConfig, initializerOption, regularizerConfig, regularizerOption } from './options.js';
 
 export interface EmbeddingArgs extends LayerArgs {
@@ -12,6 +12,12 @@ export interface EmbeddingArgs extends LayerArgs {
   /** Default 'uniform' (RandomUniform on ±0.05, as Keras). */
   embeddingsInitializer?: InitializerIdentifier | null;
   embeddingsRegularizer?: RegularizerIdentifier | null;
+  /**
+   * Index 0 is padding: the output carries a mask, false where the index is 0, which the layers
+   * after it use (RNNs skip those steps, losses and metrics leave them out). Index 0 is then
+   * reserved, so inputDim is the vocabulary size + 1 (as in Keras).
+   */
+  maskZero?: boolean;
 }
 
 export type EmbeddingConfig = BaseLayerConfig & {
@@ -19,6 +25,7 @@ export type EmbeddingConfig = BaseLayerConfig & {
   outputDim: number;
   embeddingsInitializer: SerializedInitializer;
   embeddingsRegularizer: SerializedRegularizer | null;
+  maskZero: boolean;
 };
 
 /**
@@ -31,6 +38,7 @@ export class Embedding extends Layer<Tensor> {
   readonly outputDim: number;
   readonly embeddingsInitializer: Initializer;
   readonly embeddingsRegularizer: Regularizer | null;
+  readonly maskZero: boolean;
   embeddings: Variable | null = null;
 
   constructor(args: EmbeddingArgs) {
@@ -39,6 +47,7 @@ export class Embedding extends Layer<Tensor> {
     this.outputDim = checkPositiveInt('Embedding', 'outputDim', args.outputDim);
     this.embeddingsInitializer = initializerOption(args.embeddingsInitializer, 'uniform');
     this.embeddingsRegularizer = regularizerOption(args.embeddingsRegularizer);
+    this.maskZero = args.maskZero === undefined ? false : checkBoolean('Embedding', 'maskZero', args.maskZero);
     this.inputDtype = 'int32';
     this.inputSpec = { minNdim: 1 };
   }
@@ -49,6 +58,12 @@ export class Embedding extends Layer<Tensor> {
 
   call(indices: Tensor): Tensor {
     return gather(this.embeddings!, indices);
+  }
+
+  /** With maskZero, true where the index is not 0 (the input's shape); else none. */
+  override computeMask(indices: Tensor, mask: MaskArg | null): Tensor | null {
+    void mask;
+    return this.maskZero ? notEqual(indices, 0) : null;
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
@@ -62,6 +77,7 @@ export class Embedding extends Layer<Tensor> {
       outputDim: this.outputDim,
       embeddingsInitializer: initializerConfig(this.embeddingsInitializer),
       embeddingsRegularizer: regularizerConfig(this.embeddingsRegularizer),
+      maskZero: this.maskZero,
     };
   }
 }

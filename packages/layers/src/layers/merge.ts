@@ -1,7 +1,8 @@
 import {
-  TesseraError, add, concat, div, expandDims, matmul, maximum, minimum, mul, reshape, scalar, sqrt, square, sub, sum, transpose, type Tensor,
+  TesseraError, add, any, broadcastTo, concat, div, expandDims, logicalAnd, matmul, maximum, minimum, mul, notEqual, ones, reshape, scalar, sqrt, square, sub,
+  sum, transpose, type Tensor,
 } from '@tessera/core';
-import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs } from '../layer.js';
+import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs, type MaskArg } from '../layer.js';
 import { fmtSymbolic, type SymbolicShape } from '../util.js';
 
 /**
@@ -12,8 +13,21 @@ abstract class Merge extends Layer<Tensor, Tensor[]> {
   /** Exactly this many inputs (Subtract: 2), or at least 2. */
   protected readonly exactInputs: number | null = null;
 
+  constructor(args: LayerArgs = {}) {
+    super(args);
+    this.supportsMasking = true;
+  }
+
   protected override takesList(): boolean {
     return true;
+  }
+
+  /** Elementwise merges: a position is kept where every masked input keeps it (Keras). */
+  override computeMask(xs: Tensor[], mask: MaskArg | null): Tensor | null {
+    void xs;
+    const ms = (Array.isArray(mask) ? mask : []).filter((m): m is Tensor => m !== null);
+    if (ms.length === 0) return null;
+    return ms.reduce((a, b) => logicalAnd(a, b));
   }
 
   protected override onBuild(shapes: SymbolicShape[]): void {
@@ -149,6 +163,21 @@ export class Concatenate extends Merge {
     return concat(xs, this.resolveAxis(xs.map((x) => x.shape as SymbolicShape)));
   }
 
+  /**
+   * As Keras: each input's mask spread over its features (all true where it has none), joined along
+   * the axis, then any over the last axis — joined features keep a position that any input keeps;
+   * joined steps keep each input's own mask.
+   */
+  override computeMask(xs: Tensor[], mask: MaskArg | null): Tensor | null {
+    const ms = Array.isArray(mask) ? mask : [];
+    if (ms.every((m) => m === null || m === undefined)) return null;
+    const full = xs.map((x, i) => {
+      const m = ms[i];
+      return m ? broadcastTo(expandDims(m, -1), x.shape) : notEqual(ones(x.shape), 0);
+    });
+    return any(concat(full, this.resolveAxis(xs.map((x) => x.shape as SymbolicShape))), -1);
+  }
+
   override getConfig(): ConcatenateConfig {
     return { ...super.getConfig(), axis: this.axis };
   }
@@ -201,6 +230,11 @@ export class Dot extends Merge {
     const restB = sb.filter((_, i) => i !== 0 && i !== b);
     const out = [sa[0] ?? sb[0] ?? null, ...restA, ...restB];
     return out.length === 1 ? [out[0]!, 1] : out;
+  }
+
+  /** The output is no longer per position of the inputs: no mask (as Keras). */
+  override computeMask(): null {
+    return null;
   }
 
   protected merge(xs: Tensor[]): Tensor {

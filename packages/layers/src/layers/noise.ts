@@ -90,6 +90,7 @@ export class GaussianNoise extends RandomLayer {
   constructor(args: GaussianNoiseArgs) {
     super(args, 'GaussianNoise');
     this.stddev = checkNumber('GaussianNoise', 'stddev', args?.stddev, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0');
+    this.supportsMasking = true;
     this.inputSpec = {};
   }
 

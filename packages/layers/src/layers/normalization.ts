@@ -202,6 +202,7 @@ export class LayerNormalization extends Layer<Tensor> {
   constructor(args: LayerNormalizationArgs = {}) {
     super(args);
     const w = 'LayerNormalization';
+    this.supportsMasking = true; // per position (over the last axis): a mask passes through
     this.axis = checkAxisOption(w, args.axis ?? -1);
     this.epsilon = checkNumber(w, 'epsilon', args.epsilon ?? 1e-3, (v) => v > 0 && Number.isFinite(v), 'a positive number');
     this.center = args.center === undefined ? true : checkBoolean(w, 'center', args.center);

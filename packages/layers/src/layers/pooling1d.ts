@@ -1,6 +1,6 @@
 // Pooling over the steps of [batch, steps, channels] inputs.
-import { TesseraError, avgPool2d, max, maxPool2d, mean, reshape, type Tensor } from '@tessera/core';
-import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs } from '../layer.js';
+import { TesseraError, avgPool2d, cast, div, expandDims, max, maxPool2d, maximum, mean, mul, reshape, sum, type Tensor } from '@tessera/core';
+import { Layer, registerLayer, type BaseLayerConfig, type CallArgs, type LayerArgs, type MaskArg } from '../layer.js';
 import { checkBoolean, checkOneOf, fmtSymbolic, type SymbolicShape } from '../util.js';
 import { convOutputSize, type PaddingMode } from './conv.js';
 import { checkRank, checkSingle } from './conv_extra.js';
@@ -108,13 +108,25 @@ abstract class GlobalPooling1D extends Layer<Tensor> {
   }
 }
 
-/** Mean over the steps: [batch, steps, channels] → [batch, channels]. */
+/**
+ * Mean over the steps: [batch, steps, channels] → [batch, channels]. With a mask, the mean over
+ * the unmasked steps only (a sample with every step masked gives zeros; Keras divides 0 by 0).
+ */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
   constructor(args: GlobalPooling1DArgs = {}) {
     super(args, 'GlobalAveragePooling1D');
+    this.supportsMasking = true;
   }
-  call(x: Tensor): Tensor {
-    return mean(x, 1, this.keepDims);
+  call(x: Tensor, { mask }: Partial<CallArgs> = {}): Tensor {
+    if (!mask || Array.isArray(mask)) return mean(x, 1, this.keepDims);
+    const m = expandDims(cast(mask, 'float32'), 2);
+    return div(sum(mul(x, m), 1, this.keepDims), maximum(sum(m, 1, this.keepDims), 1));
+  }
+  /** The steps are pooled away: the output has no mask. */
+  override computeMask(x: Tensor, mask: MaskArg | null): null {
+    void x;
+    void mask;
+    return null;
   }
 }
 
