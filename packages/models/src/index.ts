@@ -20,3 +20,7 @@ export {
   TFJS_LAYER_CLASSES, loadTfjsModel, registerTfjsPathReader,
   type LoadTfjsOptions, type TfjsFiles, type TfjsModelJSON, type TfjsModelSource, type TfjsPathReader, type TfjsWeightSpec, type TfjsWeightsGroup,
 } from './tfjs-import.js';
+export {
+  SAFETENSORS_DTYPES, loadSafetensors, readSafetensors, readSafetensorsHeader, saveSafetensors, writeSafetensors,
+  type LoadSafetensorsOptions, type SafetensorsHeader, type SafetensorsInfo, type SafetensorsLayout, type SaveSafetensorsOptions, type WriteSafetensorsOptions,
+} from './safetensors.js';
