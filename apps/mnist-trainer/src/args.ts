@@ -5,6 +5,9 @@ import { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName } from
 export { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName };
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKEND_NAMES: BackendName[] = ['cpu', 'wasm', 'webgpu'];
+/** What `--export` can write beside the saved model (docs/interop.md). */
+export const EXPORT_FORMATS = ['safetensors'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface TrainOptions {
   command: 'train';
@@ -32,6 +35,8 @@ export interface TrainOptions {
   inputs: 'unit' | 'standard' | undefined;
   /** Label smoothing of the cross-entropy (0: one-hot targets); default per model. */
   labelSmoothing: number | undefined;
+  /** Formats written beside the saved model (`--export`, repeatable or comma-separated). */
+  exports: ExportFormat[];
   verbose: number;
 }
 
@@ -70,6 +75,8 @@ Train options:
                                     deviation by a Rescaling layer saved in the model (default per model)
   --label-smoothing X               train against targets (1 - X)·one-hot + X/10 (0 <= X < 1; default
                                     per model: 0.1 for mlp, 0 for the others)
+  --export FORMAT[,FORMAT]          also write the trained model as: safetensors (model.safetensors, the
+                                    weights in PyTorch's names and layouts, docs/interop.md); repeatable
   --quiet                           one line per epoch instead of a progress bar
 `;
 
@@ -112,7 +119,7 @@ export function parseArgs(argv: string[]): Options {
   }
   const o: TrainOptions = {
     command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined, lrDecay: undefined,
-    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, labelSmoothing: undefined, verbose: 1,
+    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, labelSmoothing: undefined, exports: [], verbose: 1,
   };
   while (args.length) {
     const a = args.shift()!;
@@ -144,6 +151,12 @@ export function parseArgs(argv: string[]): Options {
         o.labelSmoothing = x;
         break;
       }
+      case '--export':
+        for (const f of (value() ?? '').split(',')) {
+          const format = oneOf(flag, f, EXPORT_FORMATS);
+          if (!o.exports.includes(format)) o.exports.push(format);
+        }
+        break;
       case '--quiet': o.verbose = 2; break;
       default: fail(`unknown option ${a}`);
     }

@@ -4,9 +4,10 @@ import { getBackend, oneHot, ready, setBackend, setSeed, tensor, tidy, argMax, t
 import { batchesFromArrays, imagesToFloat32, type MnistData } from '@tessera/datasets';
 import { loadFashionMnist, loadMnist } from '@tessera/datasets/node';
 import { schedules } from '@tessera/optimizers';
-import { TerminateOnNaN, type History } from '@tessera/models';
+import { TerminateOnNaN, type History, type Model } from '@tessera/models';
+import { saveSafetensorsFile } from '@tessera/models/node';
 import { RECIPES, makeOptimizer, type InputStats } from '@tessera/zoo';
-import type { BackendName, TrainOptions } from './args.js';
+import type { BackendName, ExportFormat, TrainOptions } from './args.js';
 import { renderReport } from './report.js';
 
 /**
@@ -143,6 +144,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
 
   await mkdir(outDir, { recursive: true });
   await model.save(join(outDir, 'model'));
+  for (const format of o.exports) log(await exportModel(model, format, outDir));
   const facts: [string, string][] = [
     ['model', recipe.description],
     ['dataset', o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'],
@@ -163,6 +165,17 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   log(`test accuracy: ${(100 * testAccuracy).toFixed(2)}% (loss ${testLogs['loss']!.toFixed(4)}) — ${seconds.toFixed(1)} s of training on ${getBackend()}`);
   log(`saved model to ${join(outDir, 'model')} and the report to ${join(outDir, 'report.html')}`);
   return { testAccuracy, testLoss: testLogs['loss']!, history, outDir, seconds, backend, confusion };
+}
+
+/** Writes the trained model in an `--export` format beside the saved one; returns the line to log. */
+async function exportModel(model: Model, format: ExportFormat, outDir: string): Promise<string> {
+  switch (format) {
+    case 'safetensors': {
+      const path = join(outDir, 'model.safetensors');
+      await saveSafetensorsFile(model, path, { layout: 'pytorch' });
+      return `exported the weights to ${path} (safetensors, PyTorch names and layouts)`;
+    }
+  }
 }
 
 /** Mean and standard deviation of byte pixels on the [0, 1] scale (in float64). */

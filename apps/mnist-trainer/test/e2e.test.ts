@@ -2,7 +2,8 @@ import '@tessera/backend-cpu';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memory } from '@tessera/core';
+import { memory, transpose } from '@tessera/core';
+import { loadModel, readSafetensorsFile } from '@tessera/models/node';
 import { MNIST_FILES, encodeIdx } from '@tessera/datasets';
 import { loadMnist } from '@tessera/datasets/node';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,8 +72,8 @@ describe('MNIST trainer end to end (short run)', () => {
     expect(memory().numTensors).toBe(before);
   });
 
-  it('standardises inputs with a Rescaling layer that is saved with the model', async () => {
-    const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '1', '--limit', '2000', '--inputs', 'standard']) as TrainOptions), out: join(dir, 'std'), verbose: 0 };
+  it('standardises inputs with a Rescaling layer that is saved with the model; --export safetensors writes its weights for PyTorch', async () => {
+    const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '1', '--limit', '2000', '--inputs', 'standard', '--export', 'safetensors']) as TrainOptions), out: join(dir, 'std'), verbose: 0 };
     const lines: string[] = [];
     const r = await train(o, (s) => lines.push(s));
     expect(r.testAccuracy).toBeGreaterThan(0.7); // 1 epoch on 2000 images
@@ -85,6 +86,24 @@ describe('MNIST trainer end to end (short run)', () => {
     writeFileSync(f, Buffer.concat([Buffer.from('P5\n28 28\n255\n'), Buffer.from(mnist.test.images.subarray(0, 784))]));
     const [p] = await predict({ command: 'predict', images: [f], modelDir: join(r.outDir, 'model'), backend: undefined }, () => {});
     expect(p!.digit).toBe(mnist.test.labels[0]);
+    // The safetensors export: nn.Linear names and [out, in] weights, equal to the saved model's kernels transposed.
+    expect(lines).toContain(`exported the weights to ${join(r.outDir, 'model.safetensors')} (safetensors, PyTorch names and layouts)`);
+    const tensors = await readSafetensorsFile(join(r.outDir, 'model.safetensors'));
+    const saved2 = await loadModel(join(r.outDir, 'model'), { compile: false });
+    const dense = saved2.layers.filter((l) => l.className === 'Dense');
+    expect(Object.keys(tensors)).toEqual(dense.flatMap((l) => [`${l.name}.weight`, `${l.name}.bias`]));
+    for (const l of dense) {
+      const [k, b] = l.getWeights();
+      expect(tensors[`${l.name}.weight`]!.shape).toEqual([k!.shape[1], k!.shape[0]]);
+      const kt = transpose(k!);
+      expect(Array.from(tensors[`${l.name}.weight`]!.dataSync())).toEqual(Array.from(kt.dataSync()));
+      expect(Array.from(tensors[`${l.name}.bias`]!.dataSync())).toEqual(Array.from(b!.dataSync()));
+      [k!, b!, kt].forEach((t) => t.dispose());
+    }
+    Object.values(tensors).forEach((t) => t.dispose());
+    saved2.dispose();
+    expect(() => parseArgs(['--export', 'safetensors,h5'])).toThrow(/--export must be one of (.*, )?safetensors(, .*)?, got 'h5'/);
+    expect((parseArgs(['--export', 'safetensors', '--export=safetensors']) as TrainOptions).exports).toEqual(['safetensors']);
   });
 
   it('--model resnet trains the functional residual network, saves it, and predict reloads it', async () => {
