@@ -24,3 +24,4 @@ export {
   SAFETENSORS_DTYPES, loadSafetensors, readSafetensors, readSafetensorsHeader, saveSafetensors, writeSafetensors,
   type LoadSafetensorsOptions, type SafetensorsHeader, type SafetensorsInfo, type SafetensorsLayout, type SaveSafetensorsOptions, type WriteSafetensorsOptions,
 } from './safetensors.js';
+export { DEFAULT_ONNX_OPSET, ONNX_OPSETS, exportOnnx, type ExportOnnxOptions } from './onnx.js';
