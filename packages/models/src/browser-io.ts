@@ -2,7 +2,7 @@
 // same artifacts as `model.save(path)` in Node — model.json plus the weights file it names, checked
 // by the same SHA-256 sums when loaded — so a model saved by either side loads in the other.
 import { TesseraError } from '@tessera/core';
-import { FORMAT, type IOHandler, type ModelArtifacts, type ModelJSON, type SaveResult } from './io.js';
+import { FORMAT, tfjsFormatHint, type IOHandler, type ModelArtifacts, type ModelJSON, type SaveResult } from './io.js';
 
 const STORE = 'models';
 
@@ -212,7 +212,8 @@ export function httpHandler(url: string, options: HttpOptions = {}): IOHandler {
         throw new TesseraError(`loadModel: ${base.href} is not JSON (it starts ${JSON.stringify(text.slice(0, 40))})`);
       }
       if (modelJSON === null || typeof modelJSON !== 'object' || modelJSON.format !== FORMAT || typeof modelJSON.weightsFile !== 'string') {
-        throw new TesseraError(`loadModel: ${base.href} is not a Tessera model.json (format ${JSON.stringify((modelJSON as { format?: unknown } | null)?.format)})`);
+        const format = (modelJSON as { format?: unknown } | null)?.format;
+        throw new TesseraError(`loadModel: ${base.href} is not a Tessera model.json (format ${JSON.stringify(format)})${tfjsFormatHint(format)}`);
       }
       const weightsUrl = new URL(modelJSON.weightsFile, base).href;
       const weightData = await (await get(weightsUrl, 'the weights file')).arrayBuffer();

@@ -155,6 +155,13 @@ export async function manifestSha256(j: ModelJSON): Promise<string> {
   return sha256(new TextEncoder().encode(canonicalJson(rest)));
 }
 
+/** The hint for a TF.js model.json given where Tessera's is expected. */
+export function tfjsFormatHint(format: unknown): string {
+  if (format === 'layers-model') return ': it is a TF.js Layers model, which loadTfjsModel imports (docs/interop.md)';
+  if (format === 'graph-model') return ': it is a TF.js graph model (a TensorFlow graph), which Tessera cannot load';
+  return '';
+}
+
 function malformed(what: string, got: unknown): TesseraError {
   const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 80);
   return new TesseraError(`loadModel: model.json is malformed: ${what}, got ${shown}`);
@@ -316,7 +323,7 @@ function readEntry(e: WeightEntry, data: ArrayBuffer): Tensor {
 export async function fromArtifacts<M extends Model = Model>(a: ModelArtifacts, options: LoadOptions = {}): Promise<M> {
   const j = a.modelJSON;
   if (j === null || typeof j !== 'object' || j.format !== FORMAT) {
-    throw new TesseraError(`loadModel: not a Tessera model (format is ${JSON.stringify(j?.format)}, expected '${FORMAT}')`);
+    throw new TesseraError(`loadModel: not a Tessera model (format is ${JSON.stringify(j?.format)}, expected '${FORMAT}')${tfjsFormatHint(j?.format)}`);
   }
   checkManifest(j);
   if (j.formatVersion >= 2) {

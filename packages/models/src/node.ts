@@ -4,7 +4,7 @@
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TesseraError } from '@tessera/core';
-import { registerPathHandler, type IOHandler, type ModelArtifacts, type ModelJSON, type SaveResult } from './io.js';
+import { registerPathHandler, tfjsFormatHint, type IOHandler, type ModelArtifacts, type ModelJSON, type SaveResult } from './io.js';
 import { registerTfjsPathReader } from './tfjs-import.js';
 import { tfjsFileReader } from './tfjs-import.node.js';
 
@@ -92,6 +92,8 @@ export function fileHandler(path: string, { fs = nodeFs }: FileHandlerOptions = 
       } catch (e) {
         throw new TesseraError(`loadModel: ${jsonPath} is not valid JSON: ${(e as Error).message}`);
       }
+      const format = (modelJSON as { format?: unknown } | null)?.format;
+      if (format === 'layers-model' || format === 'graph-model') throw new TesseraError(`loadModel: ${jsonPath} is not a Tessera model${tfjsFormatHint(format)}`);
       const name = typeof modelJSON?.weightsFile === 'string' ? basename(modelJSON.weightsFile) : 'weights.bin';
       const file = join(dir, name);
       let buf: Buffer;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Random, Tensor, memory, tensor, tidy } from '@tessera/core';
 import { getActivation } from '@tessera/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Model, Sequential, loadTfjsModel, type TfjsModelJSON, type TfjsWeightSpec } from '../src/node.js';
+import { Model, Sequential, loadModel, loadTfjsModel, type TfjsModelJSON, type TfjsWeightSpec } from '../src/node.js';
 
 // Predictions must agree to this, relative to the largest output value (float32 on both sides).
 const RTOL = 1e-5;
@@ -332,6 +332,13 @@ describe('loadTfjsModel: sources', () => {
       await expectSamePredictions(tfModel, model, [{ shape: [2, 3] }]);
       model.dispose();
     }
+  });
+
+  it("Tessera's own loaders point a TF.js model.json to loadTfjsModel", async () => {
+    const hint = 'it is a TF.js Layers model, which loadTfjsModel imports';
+    await expect(loadModel(join(dir, 'mlp'))).rejects.toThrow(`loadModel: ${join(dir, 'mlp', 'model.json')} is not a Tessera model: ${hint}`);
+    await expect(loadModel(`${base}/mlp/model.json`)).rejects.toThrow(`loadModel: ${base}/mlp/model.json is not a Tessera model.json (format "layers-model"): ${hint}`);
+    await expect(loadModel({ modelJSON: { format: 'layers-model' }, weightData: new ArrayBuffer(0) } as never)).rejects.toThrow(hint);
   });
 
   it('quantized weights (uint8 with scale and min, float16) are dequantized', async () => {
