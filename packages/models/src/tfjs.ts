@@ -16,7 +16,7 @@ export const callbacks = Object.freeze({
 /**
  * `tf.loadLayersModel` for models saved by Tessera: 'indexeddb://name', an http(s) URL (or a
  * relative one in a page) of model.json, 'file://dir' or a directory path (Node), or an IOHandler.
- * (TF.js's own model.json files, from its converter or its save, are not this format.)
+ * (TF.js's own model.json files, from its converter or its save, are another format: `loadTfjsModel` imports them.)
  */
 export async function loadLayersModel<M extends Model = Model>(source: string | IOHandler, options: LoadOptions = {}): Promise<M> {
   if (typeof source === 'string' && source.startsWith('localstorage://')) {
