@@ -10,6 +10,7 @@ import { tfjsFileReader } from './tfjs-import.node.js';
 
 export * from './index.js';
 export { loadSafetensorsFile, readSafetensorsFile, saveSafetensorsFile } from './safetensors.node.js';
+export { saveOnnxFile } from './onnx.node.js';
 
 /** The file operations a save or load uses (tests pass a wrapper that fails at a chosen step). */
 export type FileSystem = Pick<typeof nodeFs, 'mkdir' | 'open' | 'rename' | 'unlink' | 'readdir' | 'readFile' | 'stat'>;

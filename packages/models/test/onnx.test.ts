@@ -1,6 +1,9 @@
 // Exported models run in the real peer, onnxruntime-node (a dev dependency: its CPU binary ships in
 // the npm package), and must give Tessera's predictions within 1e-5.
 import '@tessera/backend-cpu';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Random, memory, tensor, type Tensor } from '@tessera/core';
 import {
@@ -13,6 +16,7 @@ import { ModelProtoSchema } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Model, exportOnnx, model, sequential } from '../src/index.js';
+import { saveOnnxFile } from '../src/node.js';
 
 const TOLERANCE = 1e-5;
 
@@ -227,6 +231,28 @@ describe('exportOnnx in onnxruntime-node', () => {
     for (const opset of [13, 18, 21]) {
       const bytes = await matchesOrt(m, [random([2, 3, 5], 16)], opset);
       expect(Number(parse(bytes).opsetImport[0]!.version)).toBe(opset);
+    }
+  });
+});
+
+describe('saveOnnxFile (Node)', () => {
+  it('writes a file onnxruntime loads by path; an export error leaves no file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-onnx-'));
+    try {
+      const m = sequential({ layers: [new Dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+      const path = join(dir, 'sub', 'mlp.onnx');
+      const written = await saveOnnxFile(m, path, { opset: 13 });
+      expect((await stat(path)).size).toBe(written);
+      const session = await ort.InferenceSession.create(path);
+      const x = random([2, 4], 20);
+      const out = (await session.run({ [m.inputNames[0]!]: new ort.Tensor('float32', await x.data(), [2, 4]) }))[m.outputNames[0]!]!;
+      expect(out.dims).toEqual([2, 3]);
+      await session.release();
+      const bad = sequential({ layers: [new Dense({ units: 2, inputShape: [3] }), new Lambda({ fn: (t) => t as Tensor })] });
+      await expect(saveOnnxFile(bad, join(dir, 'bad.onnx'))).rejects.toThrow(/is a Lambda layer/);
+      expect(await readdir(dir)).toEqual(['sub']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
