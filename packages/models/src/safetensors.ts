@@ -9,7 +9,7 @@ import { Layer, getActivation, type SymbolicShape, type SymbolicTensor } from '@
 import { Model } from './model.js';
 
 /** The dtypes of the safetensors format. */
-export const SAFETENSORS_DTYPES: Readonly<Record<string, number>> = Object.freeze({
+export const SAFETENSORS_DTYPES: Readonly<Record<string, number>> = /* @__PURE__ */ Object.freeze({
   BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8,
 });
 
@@ -192,11 +192,9 @@ interface RawEntry {
   bytes: Uint8Array;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 function littleEndianBytes(values: Float32Array | Int32Array | Uint8Array): Uint8Array {
   if (values instanceof Uint8Array) return values;
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] === 1) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
   values.forEach((v, i) => (values instanceof Float32Array ? view.setFloat32(4 * i, v, true) : view.setInt32(4 * i, v, true)));

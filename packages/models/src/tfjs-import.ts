@@ -735,7 +735,7 @@ const CONVERTERS: Record<string, Converter> = {
 };
 
 /** TF.js and Keras names of the layer classes that import. */
-export const TFJS_LAYER_CLASSES: readonly string[] = Object.freeze(['InputLayer', ...Object.keys(CONVERTERS), 'Sequential', 'Model', 'Functional']);
+export const TFJS_LAYER_CLASSES: readonly string[] = /* @__PURE__ */ Object.freeze(['InputLayer', ...Object.keys(CONVERTERS), 'Sequential', 'Model', 'Functional']);
 
 const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
 
