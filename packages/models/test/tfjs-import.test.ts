@@ -328,9 +328,11 @@ describe('loadTfjsModel: sources', () => {
       artifacts,
     ];
     for (const source of sources) {
+      const before = memory().numTensors;
       const model = await loadTfjsModel(source as never);
       await expectSamePredictions(tfModel, model, [{ shape: [2, 3] }]);
       model.dispose();
+      expect(memory().numTensors).toBe(before);
     }
   });
 
