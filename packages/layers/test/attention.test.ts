@@ -1,10 +1,10 @@
 import { add, memory, mul, relu, slice, sum, tensor, type Tensor } from '@tessera/core';
-import { grad, variableGrads } from '@tessera/autograd';
+import { checkGradients, grad, variableGrads } from '@tessera/autograd';
 import { describe, expect, it } from 'vitest';
 import {
   Embedding, MultiHeadAttention, PositionalEmbedding, TokenAndPositionEmbedding, TransformerEncoderBlock, deserializeLayer, input, layers, serializeLayer,
 } from '../src/index.js';
-import { expectClose, randomTensor, values } from './helpers.js';
+import { expectClose, randomTensor, randomValues, values } from './helpers.js';
 import { expectRoundTrip } from './roundtrip.js';
 
 /** Float64 multi-head attention on one sample: q [T, dq], v [S, dv], k [S, dk]; weights as the layer holds them. */
@@ -256,5 +256,22 @@ describe('TransformerEncoderBlock', () => {
     expect(() => new TransformerEncoderBlock({ numHeads: 3, intermediateDim: 4, name: 'b' }).apply(input({ shape: [2, 4] }))).toThrow(
       "b (TransformerEncoderBlock): the input's dim 4 does not split into 3 heads; give keyDim",
     );
+  });
+});
+
+describe('gradients match finite differences (float64 checker)', () => {
+  it('MultiHeadAttention with a value mask and the causal mask, and a TransformerEncoderBlock', async () => {
+    const mha = new MultiHeadAttention({ numHeads: 2, keyDim: 2, biasInitializer: 'randomNormal' });
+    mha.build([[null, 3, 4], [null, 3, 4]]);
+    const attend = (x: Tensor): Tensor =>
+      mha.apply([x, x], { mask: [null, tensor([1, 1, 0, 1, 0, 1], [2, 3], 'bool')], useCausalMask: true }) as Tensor;
+    expect((await checkGradients(attend, [{ values: randomValues(24, 21, -1, 1), shape: [2, 3, 4] }], { rtol: 1e-4, atol: 1e-6, name: 'MultiHeadAttention' })).ok).toBe(true);
+    const block = new TransformerEncoderBlock({ numHeads: 2, intermediateDim: 6, activation: 'gelu' });
+    block.build([null, 3, 4]);
+    // Outputs at unmasked positions only: a padded query's row is all −1e9, which float64 finite
+    // differences cannot resolve (its output is masked anyway).
+    const encode = (x: Tensor): Tensor => mul(block.apply(x, { mask: tensor([1, 1, 0, 1, 1, 1], [2, 3], 'bool') }), tensor([1, 1, 0, 1, 1, 1], [2, 3, 1]));
+    expect((await checkGradients(encode, [{ values: randomValues(24, 22, -1, 1), shape: [2, 3, 4] }], { rtol: 1e-4, atol: 1e-6, name: 'TransformerEncoderBlock' })).ok).toBe(true);
+    [mha, block].forEach((l) => l.dispose());
   });
 });

@@ -1,11 +1,11 @@
 import { memory, sum, tensor, type Tensor } from '@tessera/core';
-import { grad } from '@tessera/autograd';
+import { checkGradients, grad } from '@tessera/autograd';
 import { describe, expect, it } from 'vitest';
 import {
-  Add, Concatenate, Conv1D, Dense, Dropout, Embedding, Flatten, GRU, GlobalAveragePooling1D, LSTM, LayerNormalization, Masking, SimpleRNN, deserializeLayer, input,
+  Add, Bidirectional, Concatenate, Conv1D, Dense, Dropout, Embedding, Flatten, GRU, GlobalAveragePooling1D, LSTM, LayerNormalization, Masking, SimpleRNN, deserializeLayer, input,
   serializeLayer, type RNNBase, type SymbolicTensor,
 } from '../src/index.js';
-import { expectClose, randomTensor, values } from './helpers.js';
+import { expectClose, randomTensor, randomValues, values } from './helpers.js';
 import { gruCell, lstmCell, runRef, simpleCell, type Cell } from './rnn_ref.js';
 
 const bools = (t: Tensor): boolean[] => Array.from(t.dataSync(), (v) => v !== 0);
@@ -191,4 +191,26 @@ describe('GlobalAveragePooling1D and merges with a mask', () => {
     expect(bools(new Concatenate({ axis: 1 }).computeMask([a, b], [ma, null])!)).toEqual([true, true, false, true, true, true]);
     [a, b, ma, mb].forEach((t) => t.dispose());
   });
+});
+
+describe('gradients with masks match finite differences (float64 checker)', () => {
+  const cases: [string, () => import('../src/index.js').Layer, number[]][] = [
+    ['LSTM, returnSequences', () => new LSTM({ units: 2, returnSequences: true, biasInitializer: 'randomNormal' }), [2, 4, 2]],
+    ['Bidirectional GRU', () => new Bidirectional({ layer: new GRU({ units: 2, biasInitializer: 'randomNormal' }), mergeMode: 'mul' }), [2, 4, 2]],
+    ['GlobalAveragePooling1D', () => new GlobalAveragePooling1D(), [2, 4, 2]],
+  ];
+  for (const [name, make, shape] of cases) {
+    it(name, async () => {
+      const layer = make();
+      layer.build([null, ...shape.slice(1)]);
+      const n = shape.reduce((a, b) => a * b, 1);
+      const f = (x: Tensor): Tensor => {
+        const out = layer.apply(x, { mask: tensor([1, 0, 1, 1, 1, 1, 1, 0], [2, 4], 'bool') });
+        return Array.isArray(out) ? out[0]! : out;
+      };
+      const result = await checkGradients(f, [{ values: randomValues(n, n + 3, -1.5, 1.5), shape }], { rtol: 1e-4, atol: 1e-6, name });
+      expect(result.ok).toBe(true);
+      layer.dispose();
+    });
+  }
 });

@@ -9,6 +9,26 @@ import type { Regularizer, RegularizerIdentifier, SerializedRegularizer } from '
 import { checkBoolean, checkNumber, checkPositiveInt, describeValue, fmtSymbolic, type SymbolicShape } from '../util.js';
 import { activationConfig, activationOption, initializerConfig, initializerOption, regularizerConfig, regularizerOption } from './options.js';
 
+/**
+ * Splits x into pieces along an axis (`unstack` when `parts` is null: the axis is removed), with
+ * the gradient of the whole taken at once: the pieces' gradients joined by one stack/concat. A
+ * slice's own gradient pads it to the whole input, so per-step slices of a sequence would cost
+ * O(time²) in the backward pass.
+ */
+function piecesWithJoinedGradient(x: Tensor, axis: number, parts: number | null): Tensor[] {
+  const pieces = ENGINE.withoutTapes(() => (parts === null ? unstack(x, axis) : split(x, parts, axis)));
+  if (ENGINE.tapes.length > 0) {
+    const gradFn = (dys: Tensor[]): Tensor[] => [parts === null ? stack(dys, axis) : concat(dys, axis)];
+    ENGINE.record({ kernel: parts === null ? 'Unstack' : 'Split', inputs: [x], outputs: pieces, attrs: { axis }, gradFn });
+  }
+  return pieces;
+}
+
+/** The steps of a sequence [batch, time, ...] (see piecesWithJoinedGradient). */
+const unstackSteps = (x: Tensor): Tensor[] => piecesWithJoinedGradient(x, 1, null);
+/** `n` equal parts of the last axis (an RNN's gates; see piecesWithJoinedGradient). */
+const splitGates = (x: Tensor, n: number): Tensor[] => piecesWithJoinedGradient(x, x.rank - 1, n);
+
 /** One step: the projected input [batch, g·units] and the states in, the new states out (the first is the output). */
 type StepFn = (xt: Tensor, states: Tensor[]) => Tensor[];
 
@@ -180,7 +200,7 @@ export abstract class RNNBase extends Layer<Tensor | Tensor[]> {
     const dp = training && this.dropout > 0 ? this.dropoutMask([batch, 1, features], this.dropout) : null;
     const recMask = training && this.recurrentDropout > 0 ? this.dropoutMask([batch, this.units], this.recurrentDropout) : null;
     const projected = fusedMatMul({ a: dp ? mul(x, dp) : x, b: this.kernel!, bias: this.inputBias() });
-    const steps = unstack(projected, 1);
+    const steps = unstackSteps(projected);
     const validSteps = m ? unstack(expandDims(m, -1), 1) : null;
     if (this.goBackwards) {
       steps.reverse();
@@ -395,7 +415,7 @@ export class LSTM extends RNNBase {
     const sigma = this.recurrentActivation;
     return (xt, [h, c]) => {
       const z = add(xt, matmul(recurrentMask ? mul(h!, recurrentMask) : h!, U));
-      const [zi, zf, zc, zo] = split(z, 4, -1) as [Tensor, Tensor, Tensor, Tensor];
+      const [zi, zf, zc, zo] = splitGates(z, 4) as [Tensor, Tensor, Tensor, Tensor];
       const cNext = add(mul(sigma(zf), c!), mul(sigma(zi), this.activation(zc)));
       return [mul(sigma(zo), this.activation(cNext)), cNext];
     };
@@ -456,9 +476,9 @@ export class GRU extends RNNBase {
     if (this.resetAfter) {
       const recurrentBias = this.bias ? reshape(slice(this.bias, [1, 0], [1, -1]), [3 * u]) : undefined;
       return (xt, [h]) => {
-        const [xz, xr, xh] = split(xt, 3, -1) as [Tensor, Tensor, Tensor];
+        const [xz, xr, xh] = splitGates(xt, 3) as [Tensor, Tensor, Tensor];
         const inner = fusedMatMul({ a: dropped(h!), b: U, bias: recurrentBias });
-        const [rz, rr, rh] = split(inner, 3, -1) as [Tensor, Tensor, Tensor];
+        const [rz, rr, rh] = splitGates(inner, 3) as [Tensor, Tensor, Tensor];
         const z = sigma(add(xz, rz));
         const r = sigma(add(xr, rr));
         return [mix(z, h!, this.activation(add(xh, mul(r, rh))))];
@@ -467,9 +487,9 @@ export class GRU extends RNNBase {
     const kernelZR = slice(U, [0, 0], [u, 2 * u]);
     const kernelH = slice(U, [0, 2 * u], [u, u]);
     return (xt, [h]) => {
-      const [xz, xr, xh] = split(xt, 3, -1) as [Tensor, Tensor, Tensor];
+      const [xz, xr, xh] = splitGates(xt, 3) as [Tensor, Tensor, Tensor];
       const hd = dropped(h!);
-      const [hz, hr] = split(matmul(hd, kernelZR), 2, -1) as [Tensor, Tensor];
+      const [hz, hr] = splitGates(matmul(hd, kernelZR), 2) as [Tensor, Tensor];
       const z = sigma(add(xz, hz));
       const r = sigma(add(xr, hr));
       return [mix(z, h!, this.activation(add(xh, matmul(mul(r, hd), kernelH))))];
