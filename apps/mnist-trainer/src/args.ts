@@ -6,7 +6,7 @@ export { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName };
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKEND_NAMES: BackendName[] = ['cpu', 'wasm', 'webgpu'];
 /** What `--export` can write beside the saved model (docs/interop.md). */
-export const EXPORT_FORMATS = ['safetensors'] as const;
+export const EXPORT_FORMATS = ['safetensors', 'onnx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface TrainOptions {
@@ -76,7 +76,8 @@ Train options:
   --label-smoothing X               train against targets (1 - X)·one-hot + X/10 (0 <= X < 1; default
                                     per model: 0.1 for mlp, 0 for the others)
   --export FORMAT[,FORMAT]          also write the trained model as: safetensors (model.safetensors, the
-                                    weights in PyTorch's names and layouts, docs/interop.md); repeatable
+                                    weights in PyTorch's names and layouts, docs/interop.md); onnx
+                                    (model.onnx, for onnxruntime and other ONNX runtimes); repeatable
   --quiet                           one line per epoch instead of a progress bar
 `;
 

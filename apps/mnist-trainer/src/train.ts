@@ -5,7 +5,7 @@ import { batchesFromArrays, imagesToFloat32, type MnistData } from '@tessera/dat
 import { loadFashionMnist, loadMnist } from '@tessera/datasets/node';
 import { schedules } from '@tessera/optimizers';
 import { TerminateOnNaN, type History, type Model } from '@tessera/models';
-import { saveSafetensorsFile } from '@tessera/models/node';
+import { saveOnnxFile, saveSafetensorsFile } from '@tessera/models/node';
 import { RECIPES, makeOptimizer, type InputStats } from '@tessera/zoo';
 import type { BackendName, ExportFormat, TrainOptions } from './args.js';
 import { renderReport } from './report.js';
@@ -174,6 +174,11 @@ async function exportModel(model: Model, format: ExportFormat, outDir: string): 
       const path = join(outDir, 'model.safetensors');
       await saveSafetensorsFile(model, path, { layout: 'pytorch' });
       return `exported the weights to ${path} (safetensors, PyTorch names and layouts)`;
+    }
+    case 'onnx': {
+      const path = join(outDir, 'model.onnx');
+      await saveOnnxFile(model, path);
+      return `exported the model to ${path} (ONNX, input '${model.inputNames[0]}' [batch, ${model.inputs[0]!.shape.slice(1).join(', ')}])`;
     }
   }
 }
