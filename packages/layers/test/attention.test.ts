@@ -253,6 +253,11 @@ describe('TransformerEncoderBlock', () => {
     expectAllGradients(block, () => block.apply(x, { training: true }));
     x.dispose();
     expectRoundTrip(block, [2, 3, 4]);
+    const frozen = new TransformerEncoderBlock({ numHeads: 2, intermediateDim: 4, trainable: false });
+    frozen.build([null, 3, 4]);
+    expect(frozen.trainableWeights).toEqual([]);
+    expect(frozen.weights.every((w) => !w.trainable)).toBe(true);
+    frozen.dispose();
     expect(() => new TransformerEncoderBlock({ numHeads: 3, intermediateDim: 4, name: 'b' }).apply(input({ shape: [2, 4] }))).toThrow(
       "b (TransformerEncoderBlock): the input's dim 4 does not split into 3 heads; give keyDim",
     );

@@ -279,6 +279,8 @@ export class TransformerEncoderBlock extends Layer<Tensor> {
     this.mlpNorm.build(shape);
     this.mlpDense1.build(shape);
     this.mlpDense2.build([null, inputShape[1] ?? null, this.intermediateDim]);
+    // Made after `trainable = false` perhaps: they follow the block.
+    if (!this.trainable) for (const l of this.subLayers) l.trainable = false;
     this.inputSpec = { ndim: 3, axes: { 2: dim } };
   }
 
