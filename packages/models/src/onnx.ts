@@ -144,6 +144,7 @@ class OnnxBuilder {
   readonly initializers: TensorProto[] = [];
   private readonly used = new Set<string>();
   private readonly constants = new Map<string, string>();
+  private readonly layerIds = new Map<Layer, number>();
   /** Where the current node comes from, for node names and messages. */
   layer: Layer | null = null;
 
@@ -180,32 +181,35 @@ class OnnxBuilder {
     return this.node(op, inputs, attrs, 1)[0]!;
   }
 
-  /** A float initializer (deduplicated by `key`). */
-  floats(key: string, dims: readonly number[], data: ArrayLike<number>): string {
-    const known = this.constants.get(key);
-    if (known) return known;
-    const name = this.unique(key);
-    this.initializers.push(floatTensor(name, dims, data));
-    this.constants.set(key, name);
-    return name;
+  /**
+   * A float initializer named `name` (made unique), made once per layer object and name: a shared
+   * layer called twice reuses its weights, and two layers that happen to share a name (one in a
+   * nested model) do not.
+   */
+  floats(name: string, dims: readonly number[], data: ArrayLike<number>): string {
+    if (this.layer && !this.layerIds.has(this.layer)) this.layerIds.set(this.layer, this.layerIds.size);
+    return this.initializer(`float:${this.layer ? this.layerIds.get(this.layer) : ''}:${name}`, name, () => floatTensor(name, dims, data), true);
   }
 
-  /** An int64 initializer with its values as the key (shapes, axes, slice bounds). */
+  /** An int64 initializer (shapes, axes, slice bounds), one per distinct value. */
   ints(values: readonly (number | bigint)[], dims: readonly number[] = [values.length]): string {
-    const key = `int64:${dims.join('x')}:${values.join(',')}`;
-    const known = this.constants.get(key);
-    if (known) return known;
-    const name = this.unique(`const_i64_${this.constants.size}`);
-    this.initializers.push(int64Tensor(name, dims, values));
-    this.constants.set(key, name);
-    return name;
+    return this.initializer(`int64:${dims.join('x')}:${values.join(',')}`, 'const_i64', (name) => int64Tensor(name, dims, values));
   }
 
+  /** A float32 scalar initializer, one per distinct value. */
   scalar(v: number): string {
-    const key = `float:scalar:${v}`;
+    return this.initializer(`scalar:${v}`, 'const_f32', (name) => floatTensor(name, [], [v]));
+  }
+
+  private initializer(key: string, base: string, make: (name: string) => TensorProto, named = false): string {
     const known = this.constants.get(key);
     if (known) return known;
-    return this.floats(key, [], [v]);
+    const name = this.unique(base);
+    const t = make(name);
+    if (named) t.name = name;
+    this.initializers.push(t);
+    this.constants.set(key, name);
+    return name;
   }
 
   /** The values of a weight, read before the conversion (so the export can be synchronous inside). */

@@ -212,8 +212,9 @@ describe('exportOnnx in onnxruntime-node', () => {
     i = new Cropping2D({ cropping: [[1, 2], [0, 1]] }).apply(i) as never;
     const i1 = new GlobalMaxPooling2D().apply(i) as never;
     const i2 = new Flatten().apply(new Permute({ dims: [2, 1, 3] }).apply(i)) as never;
-    const inner = sequential({ layers: [new Dense({ units: 6, activation: 'elu', inputShape: [8] }), new LayerNormalization(), new Reshape({ targetShape: [2, 3] })] });
-    const nested = new Flatten().apply(inner.apply(new Concatenate().apply([s1, s2])) as never) as never;
+    const inner = sequential({ layers: [new Dense({ units: 6, activation: 'elu', inputShape: [8], name: 'twin' }), new LayerNormalization(), new Reshape({ targetShape: [2, 3] })] });
+    // The outer 'twin' shares its name with a layer of the nested model, not its weights.
+    const nested = new Dense({ units: 5, name: 'twin' }).apply(new Flatten().apply(inner.apply(new Concatenate().apply([s1, s2])) as never)) as never;
     const repeated = new Flatten().apply(new LayerNormalization({ axis: [1, 2] }).apply(new RepeatVector({ n: 2 }).apply(i1))) as never;
     const normed = new BatchNormalization().apply(new Reshape({ targetShape: [3, -1] }).apply(i2)) as never;
     const out = new Concatenate({ name: 'features' }).apply([nested, repeated, new Flatten().apply(normed)]) as never;
