@@ -1,10 +1,7 @@
-import { TesseraError, avgPool2d, fusedConv2d, max, maxPool2d, mean, type Tensor, type Variable } from '@tessera/core';
-import { fusedActivation, type ActivationFn, type ActivationIdentifier } from '../activations.js';
-import type { Initializer, InitializerIdentifier, SerializedInitializer } from '../initializers.js';
+import { TesseraError, avgPool2d, max, maxPool2d, mean, type Tensor } from '@tessera/core';
 import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs } from '../layer.js';
-import type { Regularizer, RegularizerIdentifier, SerializedRegularizer } from '../regularizers.js';
 import { checkBoolean, checkOneOf, checkPair, checkPositiveInt, fmtSymbolic, type SymbolicShape } from '../util.js';
-import { activationConfig, activationOption, initializerConfig, initializerOption, regularizerConfig, regularizerOption } from './options.js';
+import { KernelLayer, type KernelArgs, type KernelConfig } from './kernel_layer.js';
 
 export type PaddingMode = 'valid' | 'same';
 
@@ -26,111 +23,92 @@ function checkNHWC(layer: string, inputShape: SymbolicShape): void {
   if (inputShape.length !== 4) throw new TesseraError(`${layer}: expects NHWC inputs of rank 4 [batch, height, width, channels], got ${fmtSymbolic(inputShape)}`);
 }
 
-export interface Conv2DArgs extends LayerArgs {
-  filters: number;
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  padding?: PaddingMode;
-  dilationRate?: number | [number, number];
-  /** Default 'linear'. */
-  activation?: ActivationIdentifier | null;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier | null;
-  biasInitializer?: InitializerIdentifier | null;
-  kernelRegularizer?: RegularizerIdentifier | null;
-  biasRegularizer?: RegularizerIdentifier | null;
+/** Output height and width of a kernel window over NHWC inputs of `inputShape` (null where unknown). */
+export function convOutputSize2D(
+  inputShape: SymbolicShape, kernel: [number, number], strides: [number, number], dilation: [number, number], padding: PaddingMode,
+): [number | null, number | null] {
+  return [
+    convOutputSize(inputShape[1] ?? null, kernel[0], strides[0], dilation[0], padding),
+    convOutputSize(inputShape[2] ?? null, kernel[1], strides[1], dilation[1], padding),
+  ];
 }
 
-export type Conv2DConfig = BaseLayerConfig & {
-  filters: number;
-  kernelSize: [number, number];
-  strides: [number, number];
-  padding: PaddingMode;
-  dilationRate: [number, number];
-  activation: string;
-  useBias: boolean;
-  kernelInitializer: SerializedInitializer;
-  biasInitializer: SerializedInitializer;
-  kernelRegularizer: SerializedRegularizer | null;
-  biasRegularizer: SerializedRegularizer | null;
-};
+/** The size of the last (channel) axis, which a layer with weights over the channels needs. */
+export function knownChannels(layer: string, inputShape: SymbolicShape): number {
+  const c = inputShape[inputShape.length - 1];
+  if (c === null || c === undefined) throw new TesseraError(`${layer}: the channel dimension of the input must be known, got ${fmtSymbolic(inputShape)}`);
+  return c;
+}
 
-/** 2-D convolution of NHWC inputs; the kernel is [kernelH, kernelW, inChannels, filters]. */
-export class Conv2D extends Layer<Tensor> {
+/** The window of the 2-D convolutions. */
+export interface Window2DArgs {
+  kernelSize: number | [number, number];
+  /** Default 1. */
+  strides?: number | [number, number];
+  /** Default 'valid'. */
+  padding?: PaddingMode;
+  /** Default 1. */
+  dilationRate?: number | [number, number];
+}
+
+export type Window2D = { kernelSize: [number, number]; strides: [number, number]; padding: PaddingMode; dilationRate: [number, number] };
+
+/** A copy of the window options for a config. */
+export function window2DConfig(w: Window2D): Window2D {
+  return { kernelSize: [...w.kernelSize], strides: [...w.strides], padding: w.padding, dilationRate: [...w.dilationRate] };
+}
+
+export interface Conv2DArgs extends KernelArgs, Window2DArgs {
+  filters: number;
+}
+
+export type Conv2DConfig = BaseLayerConfig & { filters: number } & Window2D & KernelConfig;
+
+/** The options of Conv2D and Conv2DTranspose: `filters` kernels of kernelSize moved by strides over NHWC inputs. */
+export abstract class Conv2DBase extends KernelLayer implements Window2D {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: PaddingMode;
   readonly dilationRate: [number, number];
-  readonly activation: ActivationFn;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  kernel: Variable | null = null;
-  bias: Variable | null = null;
 
+  constructor(args: Conv2DArgs, where: string) {
+    super(args, where);
+    this.filters = checkPositiveInt(where, 'filters', args?.filters);
+    this.kernelSize = checkPair(where, 'kernelSize', args.kernelSize);
+    this.strides = checkPair(where, 'strides', args.strides ?? 1);
+    this.padding = checkOneOf(where, 'padding', args.padding ?? 'valid', ['valid', 'same']);
+    this.dilationRate = checkPair(where, 'dilationRate', args.dilationRate ?? 1);
+  }
+
+  override getConfig(): Conv2DConfig {
+    return { ...super.getConfig(), filters: this.filters, ...window2DConfig(this), ...this.kernelConfig() };
+  }
+}
+
+/** 2-D convolution of NHWC inputs; the kernel is [kernelH, kernelW, inChannels, filters]. */
+export class Conv2D extends Conv2DBase {
   constructor(args: Conv2DArgs) {
-    super(args);
-    this.filters = checkPositiveInt('Conv2D', 'filters', args?.filters);
-    this.kernelSize = checkPair('Conv2D', 'kernelSize', args.kernelSize);
-    this.strides = checkPair('Conv2D', 'strides', args.strides ?? 1);
-    this.padding = checkOneOf('Conv2D', 'padding', args.padding ?? 'valid', ['valid', 'same']);
-    this.dilationRate = checkPair('Conv2D', 'dilationRate', args.dilationRate ?? 1);
-    this.activation = activationOption(args.activation, 'linear');
-    this.useBias = args.useBias === undefined ? true : checkBoolean('Conv2D', 'useBias', args.useBias);
-    this.kernelInitializer = initializerOption(args.kernelInitializer, 'glorotUniform');
-    this.biasInitializer = initializerOption(args.biasInitializer, 'zeros');
-    this.kernelRegularizer = regularizerOption(args.kernelRegularizer);
-    this.biasRegularizer = regularizerOption(args.biasRegularizer);
+    super(args, 'Conv2D');
   }
 
   protected override onBuild(inputShape: SymbolicShape): void {
     checkNHWC(this.describe(), inputShape);
-    const channels = inputShape[3];
-    if (channels === null || channels === undefined) throw new TesseraError(`${this.describe()}: the channel dimension of the input must be known, got ${fmtSymbolic(inputShape)}`);
+    const channels = knownChannels(this.describe(), inputShape);
     const [, h, w] = this.computeOutputShape(inputShape);
     checkFits(this.describe(), inputShape, h ?? null, w ?? null, `${this.kernelSize[0]}x${this.kernelSize[1]} kernel (dilation ${this.dilationRate.join('x')})`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.addKernel([...this.kernelSize, channels, this.filters]);
+    this.addBias(this.filters);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
   }
 
   call(x: Tensor): Tensor {
-    // Bias and a linear, relu, sigmoid or tanh activation run inside one fusedConv2d (one kernel
-    // where the backend has it); other activations follow it.
-    const fused = fusedActivation(this.activation);
-    const args = { x, filter: this.kernel!, strides: this.strides, padding: this.padding, dilations: this.dilationRate, bias: this.bias ?? undefined };
-    return fused ? fusedConv2d({ ...args, activation: fused }) : this.activation(fusedConv2d(args));
+    return this.convBiasActivation({ x, filter: this.kernel!, strides: this.strides, padding: this.padding, dilations: this.dilationRate });
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     checkNHWC(this.describe(), inputShape);
-    const [n, h, w] = inputShape;
-    return [
-      n ?? null,
-      convOutputSize(h ?? null, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),
-      convOutputSize(w ?? null, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding),
-      this.filters,
-    ];
-  }
-
-  override getConfig(): Conv2DConfig {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      dilationRate: [...this.dilationRate],
-      activation: activationConfig(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer),
-      biasInitializer: initializerConfig(this.biasInitializer),
-      kernelRegularizer: regularizerConfig(this.kernelRegularizer),
-      biasRegularizer: regularizerConfig(this.biasRegularizer),
-    };
+    return [inputShape[0] ?? null, ...convOutputSize2D(inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding), this.filters];
   }
 }
 
@@ -164,13 +142,7 @@ abstract class Pooling2D extends Layer<Tensor> {
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     checkNHWC(this.describe(), inputShape);
-    const [n, h, w, c] = inputShape;
-    return [
-      n ?? null,
-      convOutputSize(h ?? null, this.poolSize[0], this.strides[0], 1, this.padding),
-      convOutputSize(w ?? null, this.poolSize[1], this.strides[1], 1, this.padding),
-      c ?? null,
-    ];
+    return [inputShape[0] ?? null, ...convOutputSize2D(inputShape, this.poolSize, this.strides, [1, 1], this.padding), inputShape[3] ?? null];
   }
 
   override getConfig(): Pooling2DConfig {
@@ -205,28 +177,38 @@ export interface GlobalPooling2DArgs extends LayerArgs {
 
 export type GlobalPooling2DConfig = BaseLayerConfig & { keepDims: boolean };
 
-abstract class GlobalPooling2D extends Layer<Tensor> {
+/** Pools every axis between the batch and the channels away: [batch, ..., channels] → [batch, channels]. */
+export abstract class GlobalPooling extends Layer<Tensor> {
   readonly keepDims: boolean;
 
-  constructor(args: GlobalPooling2DArgs, where: string) {
+  constructor(args: LayerArgs & { keepDims?: boolean }, where: string) {
     super(args);
     this.keepDims = args.keepDims === undefined ? false : checkBoolean(where, 'keepDims', args.keepDims);
   }
 
+  /** Throws unless the input has the layer's rank. */
+  protected abstract checkInput(inputShape: SymbolicShape): void;
+
   protected override onBuild(inputShape: SymbolicShape): void {
-    checkNHWC(this.describe(), inputShape);
-    this.inputSpec = { ndim: 4 };
+    this.checkInput(inputShape);
+    this.inputSpec = { ndim: inputShape.length };
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    checkNHWC(this.describe(), inputShape);
+    this.checkInput(inputShape);
     const n = inputShape[0] ?? null;
-    const c = inputShape[3] ?? null;
-    return this.keepDims ? [n, 1, 1, c] : [n, c];
+    const c = inputShape[inputShape.length - 1] ?? null;
+    return this.keepDims ? [n, ...inputShape.slice(1, -1).map(() => 1), c] : [n, c];
   }
 
-  override getConfig(): GlobalPooling2DConfig {
+  override getConfig(): BaseLayerConfig & { keepDims: boolean } {
     return { ...super.getConfig(), keepDims: this.keepDims };
+  }
+}
+
+abstract class GlobalPooling2D extends GlobalPooling {
+  protected checkInput(inputShape: SymbolicShape): void {
+    checkNHWC(this.describe(), inputShape);
   }
 }
 

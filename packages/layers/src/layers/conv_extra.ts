@@ -1,12 +1,14 @@
 // The convolution family beyond Conv2D: Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D.
-import { TesseraError, add, conv2dTranspose, depthwiseConv2d, fusedConv2d, reshape, type Padding, type Tensor, type Variable } from '@tessera/core';
-import { fusedActivation, type ActivationFn, type ActivationIdentifier } from '../activations.js';
+import { TesseraError, conv2dTranspose, depthwiseConv2d, reshape, type Padding, type Tensor, type Variable } from '@tessera/core';
 import type { Initializer, InitializerIdentifier, SerializedInitializer } from '../initializers.js';
-import { Layer, registerLayer, type BaseLayerConfig, type LayerArgs } from '../layer.js';
+import { registerLayer, type BaseLayerConfig } from '../layer.js';
 import type { Regularizer, RegularizerIdentifier, SerializedRegularizer } from '../regularizers.js';
-import { checkBoolean, checkOneOf, checkPair, checkPositiveInt, describeValue, fmtSymbolic, type SymbolicShape } from '../util.js';
-import { convOutputSize, type PaddingMode } from './conv.js';
-import { activationConfig, activationOption, initializerConfig, initializerOption, regularizerConfig, regularizerOption } from './options.js';
+import { checkOneOf, checkPair, checkPositiveInt, describeValue, fmtSymbolic, type SymbolicShape } from '../util.js';
+import {
+  Conv2DBase, convOutputSize, convOutputSize2D, knownChannels, window2DConfig, type Conv2DArgs, type Conv2DConfig, type PaddingMode, type Window2D, type Window2DArgs,
+} from './conv.js';
+import { BiasActivationLayer, KernelLayer, type BiasActivationArgs, type BiasActivationConfig, type KernelArgs, type KernelConfig } from './kernel_layer.js';
+import { initializerConfig, initializerOption, regularizerConfig, regularizerOption } from './options.js';
 
 /** A positive integer or a one-element array of one (Conv1D's kernelSize, strides, dilationRate). */
 export function checkSingle(where: string, what: string, v: unknown): number {
@@ -22,45 +24,15 @@ export function checkRank(layer: string, inputShape: SymbolicShape, rank: number
 const NHWC = '[batch, height, width, channels]';
 const NLC = '[batch, steps, channels]';
 
-function knownChannels(layer: string, inputShape: SymbolicShape): number {
-  const c = inputShape[inputShape.length - 1];
-  if (c === null || c === undefined) throw new TesseraError(`${layer}: the channel dimension of the input must be known, got ${fmtSymbolic(inputShape)}`);
-  return c;
-}
-
 function checkOutputFits(layer: string, inputShape: SymbolicShape, sizes: (number | null)[], window: string): void {
   if (sizes.some((s) => s !== null && s < 1)) {
     throw new TesseraError(`${layer}: the ${window} does not fit inputs of shape ${fmtSymbolic(inputShape)} with 'valid' padding (output would be ${sizes.join('x')})`);
   }
 }
 
-/** Options shared by every convolution layer here. */
-interface ConvCommonArgs extends LayerArgs {
-  /** Default 'valid'. */
-  padding?: PaddingMode;
-  /** Default 'linear'. */
-  activation?: ActivationIdentifier | null;
-  useBias?: boolean;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerIdentifier | null;
-  biasRegularizer?: RegularizerIdentifier | null;
-}
-
-type ConvCommonConfig = BaseLayerConfig & {
-  activation: string;
-  useBias: boolean;
-  biasInitializer: SerializedInitializer;
-  biasRegularizer: SerializedRegularizer | null;
-};
-
-/** activation(y + bias), as one fusedConv2d's epilogue would: used where the convolution is not fusedConv2d. */
-function biasActivation(y: Tensor, bias: Variable | null, activation: ActivationFn): Tensor {
-  return activation(bias ? add(y, bias) : y);
-}
-
 // ---------------------------------------------------------------- Conv1D
 
-export interface Conv1DArgs extends Omit<ConvCommonArgs, 'padding'> {
+export interface Conv1DArgs extends KernelArgs {
   filters: number;
   kernelSize: number | [number];
   /** Default 1. */
@@ -69,58 +41,39 @@ export interface Conv1DArgs extends Omit<ConvCommonArgs, 'padding'> {
   padding?: PaddingMode | 'causal';
   /** Default 1. */
   dilationRate?: number | [number];
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerIdentifier | null;
-  kernelRegularizer?: RegularizerIdentifier | null;
 }
 
-export type Conv1DConfig = ConvCommonConfig & {
+export type Conv1DConfig = BaseLayerConfig & {
   filters: number;
   kernelSize: [number];
   strides: [number];
   padding: PaddingMode | 'causal';
   dilationRate: [number];
-  kernelInitializer: SerializedInitializer;
-  kernelRegularizer: SerializedRegularizer | null;
-};
+} & KernelConfig;
 
 /** 1-D convolution over steps of [batch, steps, channels] inputs; the kernel is [kernelSize, inChannels, filters]. */
-export class Conv1D extends Layer<Tensor> {
+export class Conv1D extends KernelLayer {
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
   readonly padding: PaddingMode | 'causal';
   readonly dilationRate: number;
-  readonly activation: ActivationFn;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  kernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(args: Conv1DArgs) {
-    super(args);
+    super(args, 'Conv1D');
     this.filters = checkPositiveInt('Conv1D', 'filters', args?.filters);
     this.kernelSize = checkSingle('Conv1D', 'kernelSize', args.kernelSize);
     this.strides = checkSingle('Conv1D', 'strides', args.strides ?? 1);
     this.padding = checkOneOf('Conv1D', 'padding', args.padding ?? 'valid', ['valid', 'same', 'causal']);
     this.dilationRate = checkSingle('Conv1D', 'dilationRate', args.dilationRate ?? 1);
-    this.activation = activationOption(args.activation, 'linear');
-    this.useBias = args.useBias === undefined ? true : checkBoolean('Conv1D', 'useBias', args.useBias);
-    this.kernelInitializer = initializerOption(args.kernelInitializer, 'glorotUniform');
-    this.biasInitializer = initializerOption(args.biasInitializer, 'zeros');
-    this.kernelRegularizer = regularizerOption(args.kernelRegularizer);
-    this.biasRegularizer = regularizerOption(args.biasRegularizer);
   }
 
   protected override onBuild(inputShape: SymbolicShape): void {
     const [, steps] = this.computeOutputShape(inputShape);
     const channels = knownChannels(this.describe(), inputShape);
     checkOutputFits(this.describe(), inputShape, [steps ?? null], `kernel of size ${this.kernelSize} (dilation ${this.dilationRate})`);
-    this.kernel = this.addWeight('kernel', [this.kernelSize, channels, this.filters], this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.addKernel([this.kernelSize, channels, this.filters]);
+    this.addBias(this.filters);
     this.inputSpec = { ndim: 3, axes: { [-1]: channels } };
   }
 
@@ -129,9 +82,7 @@ export class Conv1D extends Layer<Tensor> {
     const [n, steps, c] = x.shape as [number, number, number];
     const padding: Padding = this.padding === 'causal' ? [[0, 0], [(this.kernelSize - 1) * this.dilationRate, 0]] : this.padding;
     const filter = reshape(this.kernel!, [1, this.kernelSize, c, this.filters]);
-    const fused = fusedActivation(this.activation);
-    const args = { x: reshape(x, [n, 1, steps, c]), filter, strides: [1, this.strides] as [number, number], padding, dilations: [1, this.dilationRate] as [number, number], bias: this.bias ?? undefined };
-    const y = fused ? fusedConv2d({ ...args, activation: fused }) : this.activation(fusedConv2d(args));
+    const y = this.convBiasActivation({ x: reshape(x, [n, 1, steps, c]), filter, strides: [1, this.strides], padding, dilations: [1, this.dilationRate] });
     return reshape(y, [n, y.shape[2]!, this.filters]);
   }
 
@@ -151,45 +102,22 @@ export class Conv1D extends Layer<Tensor> {
       strides: [this.strides],
       padding: this.padding,
       dilationRate: [this.dilationRate],
-      activation: activationConfig(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer),
-      biasInitializer: initializerConfig(this.biasInitializer),
-      kernelRegularizer: regularizerConfig(this.kernelRegularizer),
-      biasRegularizer: regularizerConfig(this.biasRegularizer),
+      ...this.kernelConfig(),
     };
   }
 }
 
 // ---------------------------------------------------------------- Conv2DTranspose
 
-export interface Conv2DTransposeArgs extends ConvCommonArgs {
-  filters: number;
-  kernelSize: number | [number, number];
-  /** Default 1. */
-  strides?: number | [number, number];
+export interface Conv2DTransposeArgs extends Conv2DArgs {
   /**
    * Extra rows/columns at the end of the output, each smaller than its stride; picks among the
    * output sizes that stride and padding allow. Default null: Keras's size rule without it.
    */
   outputPadding?: number | [number, number] | null;
-  /** Default 1. */
-  dilationRate?: number | [number, number];
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerIdentifier | null;
-  kernelRegularizer?: RegularizerIdentifier | null;
 }
 
-export type Conv2DTransposeConfig = ConvCommonConfig & {
-  filters: number;
-  kernelSize: [number, number];
-  strides: [number, number];
-  padding: PaddingMode;
-  outputPadding: [number, number] | null;
-  dilationRate: [number, number];
-  kernelInitializer: SerializedInitializer;
-  kernelRegularizer: SerializedRegularizer | null;
-};
+export type Conv2DTransposeConfig = Conv2DConfig & { outputPadding: [number, number] | null };
 
 /** Keras's output length of a transposed convolution (null when the input length is unknown). */
 export function convTransposeOutputSize(
@@ -202,54 +130,30 @@ export function convTransposeOutputSize(
   return (size - 1) * stride + eff - 2 * pad + outputPadding;
 }
 
+/** Conv2DTranspose's outputPadding: null, or a non-negative integer or a pair of them, each smaller than its stride. */
+function checkOutputPadding(where: string, op: unknown, strides: [number, number]): [number, number] | null {
+  if (op === undefined || op === null) return null;
+  const p = typeof op === 'number' ? [op, op] : op;
+  if (!Array.isArray(p) || p.length !== 2 || p.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+    throw new TesseraError(`${where}: outputPadding must be a non-negative integer or a pair of them, got ${describeValue(op)}`);
+  }
+  p.forEach((v, i) => {
+    if (v >= strides[i]!) throw new TesseraError(`${where}: outputPadding ${JSON.stringify(op)} must be smaller than the strides [${strides.join(',')}] in each dimension`);
+  });
+  return [p[0]!, p[1]!];
+}
+
 /**
  * Transposed 2-D convolution (sometimes called deconvolution) of NHWC inputs: the gradient of a
  * Conv2D with respect to its input, used to upsample learnably. The kernel is
  * [kernelH, kernelW, filters, inChannels], as in Keras.
  */
-export class Conv2DTranspose extends Layer<Tensor> {
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly padding: PaddingMode;
+export class Conv2DTranspose extends Conv2DBase {
   readonly outputPadding: [number, number] | null;
-  readonly dilationRate: [number, number];
-  readonly activation: ActivationFn;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  kernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(args: Conv2DTransposeArgs) {
-    super(args);
-    const where = 'Conv2DTranspose';
-    this.filters = checkPositiveInt(where, 'filters', args?.filters);
-    this.kernelSize = checkPair(where, 'kernelSize', args.kernelSize);
-    this.strides = checkPair(where, 'strides', args.strides ?? 1);
-    this.padding = checkOneOf(where, 'padding', args.padding ?? 'valid', ['valid', 'same']);
-    this.dilationRate = checkPair(where, 'dilationRate', args.dilationRate ?? 1);
-    if (args.outputPadding === undefined || args.outputPadding === null) {
-      this.outputPadding = null;
-    } else {
-      const op = args.outputPadding;
-      const p = typeof op === 'number' ? [op, op] : op;
-      if (!Array.isArray(p) || p.length !== 2 || p.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-        throw new TesseraError(`${where}: outputPadding must be a non-negative integer or a pair of them, got ${describeValue(op)}`);
-      }
-      p.forEach((v, i) => {
-        if (v >= this.strides[i]!) throw new TesseraError(`${where}: outputPadding ${JSON.stringify(op)} must be smaller than the strides [${this.strides.join(',')}] in each dimension`);
-      });
-      this.outputPadding = [p[0]!, p[1]!];
-    }
-    this.activation = activationOption(args.activation, 'linear');
-    this.useBias = args.useBias === undefined ? true : checkBoolean(where, 'useBias', args.useBias);
-    this.kernelInitializer = initializerOption(args.kernelInitializer, 'glorotUniform');
-    this.biasInitializer = initializerOption(args.biasInitializer, 'zeros');
-    this.kernelRegularizer = regularizerOption(args.kernelRegularizer);
-    this.biasRegularizer = regularizerOption(args.biasRegularizer);
+    super(args, 'Conv2DTranspose');
+    this.outputPadding = checkOutputPadding('Conv2DTranspose', args.outputPadding, this.strides);
   }
 
   protected override onBuild(inputShape: SymbolicShape): void {
@@ -267,15 +171,14 @@ export class Conv2DTranspose extends Layer<Tensor> {
         );
       }
     });
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, channels], this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.addKernel([...this.kernelSize, this.filters, channels]);
+    this.addBias(this.filters);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
   }
 
   call(x: Tensor): Tensor {
     const [, outH, outW] = this.computeOutputShape([null, ...x.shape.slice(1)]);
-    const y = conv2dTranspose(x, this.kernel!, [x.shape[0]!, outH!, outW!, this.filters], this.strides, this.padding, this.dilationRate);
-    return biasActivation(y, this.bias, this.activation);
+    return this.biasActivation(conv2dTranspose(x, this.kernel!, [x.shape[0]!, outH!, outW!, this.filters], this.strides, this.padding, this.dilationRate));
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
@@ -287,32 +190,13 @@ export class Conv2DTranspose extends Layer<Tensor> {
   }
 
   override getConfig(): Conv2DTransposeConfig {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      outputPadding: this.outputPadding ? [...this.outputPadding] : null,
-      dilationRate: [...this.dilationRate],
-      activation: activationConfig(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer),
-      biasInitializer: initializerConfig(this.biasInitializer),
-      kernelRegularizer: regularizerConfig(this.kernelRegularizer),
-      biasRegularizer: regularizerConfig(this.biasRegularizer),
-    };
+    return { ...super.getConfig(), outputPadding: this.outputPadding ? [...this.outputPadding] : null };
   }
 }
 
 // ---------------------------------------------------------------- DepthwiseConv2D and SeparableConv2D
 
-interface DepthwiseCommonArgs extends ConvCommonArgs {
-  kernelSize: number | [number, number];
-  /** Default 1. */
-  strides?: number | [number, number];
-  /** Default 1. */
-  dilationRate?: number | [number, number];
+interface DepthwiseCommonArgs extends BiasActivationArgs, Window2DArgs {
   /** Filters per input channel. Default 1. */
   depthMultiplier?: number;
   /** Default 'glorotUniform'. */
@@ -320,53 +204,40 @@ interface DepthwiseCommonArgs extends ConvCommonArgs {
   depthwiseRegularizer?: RegularizerIdentifier | null;
 }
 
-type DepthwiseCommonConfig = ConvCommonConfig & {
-  kernelSize: [number, number];
-  strides: [number, number];
-  padding: PaddingMode;
-  dilationRate: [number, number];
-  depthMultiplier: number;
-  depthwiseInitializer: SerializedInitializer;
-  depthwiseRegularizer: SerializedRegularizer | null;
-};
+type DepthwiseCommonConfig = BaseLayerConfig &
+  Window2D & {
+    depthMultiplier: number;
+    depthwiseInitializer: SerializedInitializer;
+    depthwiseRegularizer: SerializedRegularizer | null;
+  } & BiasActivationConfig;
 
 /** The depthwise step both layers share: options, output size and the [kh, kw, channels, depthMultiplier] kernel. */
-abstract class DepthwiseBase extends Layer<Tensor> {
+abstract class DepthwiseBase extends BiasActivationLayer implements Window2D {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: PaddingMode;
   readonly dilationRate: [number, number];
   readonly depthMultiplier: number;
-  readonly activation: ActivationFn;
-  readonly useBias: boolean;
   readonly depthwiseInitializer: Initializer;
-  readonly biasInitializer: Initializer;
   readonly depthwiseRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  bias: Variable | null = null;
 
   constructor(args: DepthwiseCommonArgs, where: string) {
-    super(args);
+    super(args, where);
     this.kernelSize = checkPair(where, 'kernelSize', args?.kernelSize);
     this.strides = checkPair(where, 'strides', args.strides ?? 1);
     this.padding = checkOneOf(where, 'padding', args.padding ?? 'valid', ['valid', 'same']);
     this.dilationRate = checkPair(where, 'dilationRate', args.dilationRate ?? 1);
     this.depthMultiplier = checkPositiveInt(where, 'depthMultiplier', args.depthMultiplier ?? 1);
-    this.activation = activationOption(args.activation, 'linear');
-    this.useBias = args.useBias === undefined ? true : checkBoolean(where, 'useBias', args.useBias);
     this.depthwiseInitializer = initializerOption(args.depthwiseInitializer, 'glorotUniform');
-    this.biasInitializer = initializerOption(args.biasInitializer, 'zeros');
     this.depthwiseRegularizer = regularizerOption(args.depthwiseRegularizer);
-    this.biasRegularizer = regularizerOption(args.biasRegularizer);
   }
 
   /** Checks the input, creates the depthwise kernel under `name` and returns it with the channel count. */
   protected buildDepthwise(inputShape: SymbolicShape, name: string): { kernel: Variable; channels: number } {
     checkRank(this.describe(), inputShape, 4, NHWC);
     const channels = knownChannels(this.describe(), inputShape);
-    const h = convOutputSize(inputShape[1] ?? null, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding);
-    const w = convOutputSize(inputShape[2] ?? null, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
-    checkOutputFits(this.describe(), inputShape, [h, w], `${this.kernelSize[0]}x${this.kernelSize[1]} kernel (dilation ${this.dilationRate.join('x')})`);
+    const hw = convOutputSize2D(inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
+    checkOutputFits(this.describe(), inputShape, hw, `${this.kernelSize[0]}x${this.kernelSize[1]} kernel (dilation ${this.dilationRate.join('x')})`);
     const kernel = this.addWeight(name, [...this.kernelSize, channels, this.depthMultiplier], this.depthwiseInitializer, { regularizer: this.depthwiseRegularizer });
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
     return { kernel, channels };
@@ -379,29 +250,15 @@ abstract class DepthwiseBase extends Layer<Tensor> {
   /** The output shape with `channels` output channels. */
   protected outputShape(inputShape: SymbolicShape, channels: number | null): SymbolicShape {
     checkRank(this.describe(), inputShape, 4, NHWC);
-    const [n, h, w] = inputShape;
-    return [
-      n ?? null,
-      convOutputSize(h ?? null, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),
-      convOutputSize(w ?? null, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding),
-      channels,
-    ];
+    return [inputShape[0] ?? null, ...convOutputSize2D(inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding), channels];
   }
 
-  protected depthwiseConfig(): DepthwiseCommonConfig {
+  override getConfig(): DepthwiseCommonConfig {
     return {
       ...super.getConfig(),
-      kernelSize: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      dilationRate: [...this.dilationRate],
+      ...window2DConfig(this),
       depthMultiplier: this.depthMultiplier,
-      activation: activationConfig(this.activation),
-      useBias: this.useBias,
-      depthwiseInitializer: initializerConfig(this.depthwiseInitializer),
-      biasInitializer: initializerConfig(this.biasInitializer),
-      depthwiseRegularizer: regularizerConfig(this.depthwiseRegularizer),
-      biasRegularizer: regularizerConfig(this.biasRegularizer),
+      ...this.weightConfig({ depthwiseInitializer: initializerConfig(this.depthwiseInitializer) }, { depthwiseRegularizer: regularizerConfig(this.depthwiseRegularizer) }),
     };
   }
 }
@@ -424,20 +281,16 @@ export class DepthwiseConv2D extends DepthwiseBase {
   protected override onBuild(inputShape: SymbolicShape): void {
     const { kernel, channels } = this.buildDepthwise(inputShape, 'kernel');
     this.kernel = kernel;
-    if (this.useBias) this.bias = this.addWeight('bias', [channels * this.depthMultiplier], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.addBias(channels * this.depthMultiplier);
   }
 
   call(x: Tensor): Tensor {
-    return biasActivation(this.depthwise(x, this.kernel!), this.bias, this.activation);
+    return this.biasActivation(this.depthwise(x, this.kernel!));
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     const c = inputShape[3];
     return this.outputShape(inputShape, c === null || c === undefined ? null : c * this.depthMultiplier);
-  }
-
-  override getConfig(): DepthwiseConv2DConfig {
-    return this.depthwiseConfig();
   }
 }
 
@@ -480,13 +333,11 @@ export class SeparableConv2D extends DepthwiseBase {
     this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, channels * this.depthMultiplier, this.filters], this.pointwiseInitializer, {
       regularizer: this.pointwiseRegularizer,
     });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.addBias(this.filters);
   }
 
   call(x: Tensor): Tensor {
-    const fused = fusedActivation(this.activation);
-    const args = { x: this.depthwise(x, this.depthwiseKernel!), filter: this.pointwiseKernel!, bias: this.bias ?? undefined };
-    return fused ? fusedConv2d({ ...args, activation: fused }) : this.activation(fusedConv2d(args));
+    return this.convBiasActivation({ x: this.depthwise(x, this.depthwiseKernel!), filter: this.pointwiseKernel! });
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
@@ -495,7 +346,7 @@ export class SeparableConv2D extends DepthwiseBase {
 
   override getConfig(): SeparableConv2DConfig {
     return {
-      ...this.depthwiseConfig(),
+      ...super.getConfig(),
       filters: this.filters,
       pointwiseInitializer: initializerConfig(this.pointwiseInitializer),
       pointwiseRegularizer: regularizerConfig(this.pointwiseRegularizer),

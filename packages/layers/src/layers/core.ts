@@ -1,61 +1,29 @@
 import {
   TesseraError, add, cast, clone, fusedMatMul, greaterEqual, mul, randomUniform, reshape, rngFor, sizeFromShape,
-  type Random, type RandomState, type Tensor, type Variable,
+  type Random, type RandomState, type Tensor,
 } from '@tessera/core';
 import { fusedActivation, type ActivationFn, type ActivationIdentifier } from '../activations.js';
-import type { Initializer, InitializerIdentifier, SerializedInitializer } from '../initializers.js';
 import { Layer, registerLayer, type BaseLayerConfig, type CallArgs, type LayerArgs } from '../layer.js';
-import type { Regularizer, RegularizerIdentifier, SerializedRegularizer } from '../regularizers.js';
-import { checkBoolean, checkNumber, checkPositiveInt, describeValue, fmtSymbolic, knownSize, type SymbolicShape } from '../util.js';
-import { activationConfig, activationOption, initializerConfig, initializerOption, regularizerConfig, regularizerOption } from './options.js';
+import { checkNumber, checkPositiveInt, describeValue, fmtSymbolic, knownSize, type SymbolicShape } from '../util.js';
+import { KernelLayer, type KernelArgs, type KernelConfig } from './kernel_layer.js';
+import { activationConfig, activationOption } from './options.js';
 
-export interface DenseArgs extends LayerArgs {
+export interface DenseArgs extends KernelArgs {
   units: number;
-  /** Default 'linear'. */
-  activation?: ActivationIdentifier | null;
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerIdentifier | null;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerIdentifier | null;
-  kernelRegularizer?: RegularizerIdentifier | null;
-  biasRegularizer?: RegularizerIdentifier | null;
 }
 
-export type DenseConfig = BaseLayerConfig & {
-  units: number;
-  activation: string;
-  useBias: boolean;
-  kernelInitializer: SerializedInitializer;
-  biasInitializer: SerializedInitializer;
-  kernelRegularizer: SerializedRegularizer | null;
-  biasRegularizer: SerializedRegularizer | null;
-};
+export type DenseConfig = BaseLayerConfig & { units: number } & KernelConfig;
 
 /**
  * activation(x · kernel + bias) over the last axis; kernel is [inputDim, units]. Linear, relu,
  * sigmoid and tanh run as one fusedMatMul.
  */
-export class Dense extends Layer<Tensor> {
+export class Dense extends KernelLayer {
   readonly units: number;
-  readonly activation: ActivationFn;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  kernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(args: DenseArgs) {
-    super(args);
+    super(args, 'Dense');
     this.units = checkPositiveInt('Dense', 'units', args?.units);
-    this.activation = activationOption(args.activation, 'linear');
-    this.useBias = args.useBias === undefined ? true : checkBoolean('Dense', 'useBias', args.useBias);
-    this.kernelInitializer = initializerOption(args.kernelInitializer, 'glorotUniform');
-    this.biasInitializer = initializerOption(args.biasInitializer, 'zeros');
-    this.kernelRegularizer = regularizerOption(args.kernelRegularizer);
-    this.biasRegularizer = regularizerOption(args.biasRegularizer);
     this.supportsMasking = true; // per position: a mask passes through
   }
 
@@ -64,8 +32,8 @@ export class Dense extends Layer<Tensor> {
     if (inputShape.length < 2 || inputDim === null || inputDim === undefined) {
       throw new TesseraError(`${this.describe()}: needs inputs of rank >= 2 with a known last dimension, got ${fmtSymbolic(inputShape)}`);
     }
-    this.kernel = this.addWeight('kernel', [inputDim, this.units], this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.addKernel([inputDim, this.units]);
+    this.addBias(this.units);
     this.inputSpec = { minNdim: 2, axes: { [-1]: inputDim } };
   }
 
@@ -81,16 +49,7 @@ export class Dense extends Layer<Tensor> {
   }
 
   override getConfig(): DenseConfig {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      activation: activationConfig(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer),
-      biasInitializer: initializerConfig(this.biasInitializer),
-      kernelRegularizer: regularizerConfig(this.kernelRegularizer),
-      biasRegularizer: regularizerConfig(this.biasRegularizer),
-    };
+    return { ...super.getConfig(), units: this.units, ...this.kernelConfig() };
   }
 }
 

@@ -1,8 +1,8 @@
 // Pooling over the steps of [batch, steps, channels] inputs.
 import { TesseraError, avgPool2d, cast, div, expandDims, max, maxPool2d, maximum, mean, mul, reshape, sum, type Tensor } from '@tessera/core';
 import { Layer, registerLayer, type BaseLayerConfig, type CallArgs, type LayerArgs, type MaskArg } from '../layer.js';
-import { checkBoolean, checkOneOf, fmtSymbolic, type SymbolicShape } from '../util.js';
-import { convOutputSize, type PaddingMode } from './conv.js';
+import { checkOneOf, fmtSymbolic, type SymbolicShape } from '../util.js';
+import { GlobalPooling, convOutputSize, type PaddingMode } from './conv.js';
 import { checkRank, checkSingle } from './conv_extra.js';
 
 const NLC = '[batch, steps, channels]';
@@ -83,28 +83,9 @@ export interface GlobalPooling1DArgs extends LayerArgs {
 
 export type GlobalPooling1DConfig = BaseLayerConfig & { keepDims: boolean };
 
-abstract class GlobalPooling1D extends Layer<Tensor> {
-  readonly keepDims: boolean;
-
-  constructor(args: GlobalPooling1DArgs, where: string) {
-    super(args);
-    this.keepDims = args.keepDims === undefined ? false : checkBoolean(where, 'keepDims', args.keepDims);
-  }
-
-  protected override onBuild(inputShape: SymbolicShape): void {
+abstract class GlobalPooling1D extends GlobalPooling {
+  protected checkInput(inputShape: SymbolicShape): void {
     checkRank(this.describe(), inputShape, 3, NLC);
-    this.inputSpec = { ndim: 3 };
-  }
-
-  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    checkRank(this.describe(), inputShape, 3, NLC);
-    const n = inputShape[0] ?? null;
-    const c = inputShape[2] ?? null;
-    return this.keepDims ? [n, 1, c] : [n, c];
-  }
-
-  override getConfig(): GlobalPooling1DConfig {
-    return { ...super.getConfig(), keepDims: this.keepDims };
   }
 }
 
