@@ -101,20 +101,53 @@ function checkAmounts(where: string, what: string, v: unknown): Amounts {
 
 const copyAmounts = (a: Amounts): Amounts => [[...a[0]], [...a[1]]];
 
+/** The forms checkAmounts takes. */
+type BorderSizes = number | [number, number] | [[number, number], [number, number]];
+
+/** Cropping2D and ZeroPadding2D: rows and columns removed from or added at the borders of NHWC images. */
+abstract class Borders2D extends Layer<Tensor> {
+  /** [[top, bottom], [left, right]]. */
+  protected readonly amounts: Amounts;
+  /** -1 where the layer removes the rows and columns, 1 where it adds them. */
+  protected abstract readonly sign: -1 | 1;
+
+  /** `value` is the layer's option `option`. */
+  constructor(args: LayerArgs, where: string, option: string, value: unknown) {
+    super(args);
+    this.amounts = checkAmounts(where, option, value);
+  }
+
+  protected override onBuild(inputShape: SymbolicShape): void {
+    checkRank(this.describe(), inputShape, 4, NHWC);
+    this.inputSpec = { ndim: 4 };
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    checkRank(this.describe(), inputShape, 4, NHWC);
+    const [n, h, w, c] = inputShape;
+    const [[t, b], [l, r]] = this.amounts;
+    const resize = (size: number | null | undefined, by: number): number | null => (size === null || size === undefined ? null : size + this.sign * by);
+    return [n ?? null, resize(h, t + b), resize(w, l + r), c ?? null];
+  }
+}
+
 export interface Cropping2DArgs extends LayerArgs {
   /** Rows and columns to remove: n, [h, w] or [[top, bottom], [left, right]]. Default 0. */
-  cropping?: number | [number, number] | [[number, number], [number, number]];
+  cropping?: BorderSizes;
 }
 
 export type Cropping2DConfig = BaseLayerConfig & { cropping: Amounts };
 
 /** Removes rows and columns at the borders of NHWC images. */
-export class Cropping2D extends Layer<Tensor> {
-  readonly cropping: Amounts;
+export class Cropping2D extends Borders2D {
+  protected readonly sign = -1;
 
   constructor(args: Cropping2DArgs = {}) {
-    super(args);
-    this.cropping = checkAmounts('Cropping2D', 'cropping', args.cropping ?? 0);
+    super(args, 'Cropping2D', 'cropping', args?.cropping ?? 0);
+  }
+
+  get cropping(): Amounts {
+    return this.amounts;
   }
 
   protected override onBuild(inputShape: SymbolicShape): void {
@@ -122,20 +155,13 @@ export class Cropping2D extends Layer<Tensor> {
     if ((h !== null && h! < 1) || (w !== null && w! < 1)) {
       throw new TesseraError(`${this.describe()}: cropping ${JSON.stringify(this.cropping)} removes every row or column of inputs of shape ${fmtSymbolic(inputShape)}`);
     }
-    this.inputSpec = { ndim: 4 };
+    super.onBuild(inputShape);
   }
 
   call(x: Tensor): Tensor {
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const [[t, b], [l, r]] = this.cropping;
     return slice(x, [0, t, l, 0], [n, h - t - b, w - l - r, c]);
-  }
-
-  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    checkRank(this.describe(), inputShape, 4, NHWC);
-    const [n, h, w, c] = inputShape;
-    const [[t, b], [l, r]] = this.cropping;
-    return [n ?? null, h === null || h === undefined ? null : h - t - b, w === null || w === undefined ? null : w - l - r, c ?? null];
   }
 
   override getConfig(): Cropping2DConfig {
@@ -145,34 +171,25 @@ export class Cropping2D extends Layer<Tensor> {
 
 export interface ZeroPadding2DArgs extends LayerArgs {
   /** Rows and columns of zeros to add: n, [h, w] or [[top, bottom], [left, right]]. Default 1. */
-  padding?: number | [number, number] | [[number, number], [number, number]];
+  padding?: BorderSizes;
 }
 
 export type ZeroPadding2DConfig = BaseLayerConfig & { padding: Amounts };
 
 /** Adds rows and columns of zeros at the borders of NHWC images. */
-export class ZeroPadding2D extends Layer<Tensor> {
-  readonly padding: Amounts;
+export class ZeroPadding2D extends Borders2D {
+  protected readonly sign = 1;
 
   constructor(args: ZeroPadding2DArgs = {}) {
-    super(args);
-    this.padding = checkAmounts('ZeroPadding2D', 'padding', args.padding ?? 1);
+    super(args, 'ZeroPadding2D', 'padding', args?.padding ?? 1);
   }
 
-  protected override onBuild(inputShape: SymbolicShape): void {
-    checkRank(this.describe(), inputShape, 4, NHWC);
-    this.inputSpec = { ndim: 4 };
+  get padding(): Amounts {
+    return this.amounts;
   }
 
   call(x: Tensor): Tensor {
     return pad(x, [[0, 0], this.padding[0], this.padding[1], [0, 0]]);
-  }
-
-  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    checkRank(this.describe(), inputShape, 4, NHWC);
-    const [n, h, w, c] = inputShape;
-    const [[t, b], [l, r]] = this.padding;
-    return [n ?? null, h === null || h === undefined ? null : h + t + b, w === null || w === undefined ? null : w + l + r, c ?? null];
   }
 
   override getConfig(): ZeroPadding2DConfig {
