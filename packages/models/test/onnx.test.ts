@@ -143,15 +143,20 @@ describe('exportOnnx in onnxruntime-node', () => {
   it('a model with two inputs and two outputs, and every merge layer', async () => {
     const a = input({ shape: [6], name: 'a' });
     const img = input({ shape: [4, 4, 2], name: 'img' });
-    const fa = new Dense({ units: 6, activation: 'tanh' }).apply(a) as never;
-    const fi = new Dense({ units: 6 }).apply(new Flatten().apply(new Conv2D({ filters: 3, kernelSize: 2 }).apply(img))) as never;
+    const fa = new BatchNormalization().apply(new Dense({ units: 6, activation: 'tanh' }).apply(a)) as never;
+    // The flattened conv output feeds a Dense (folded into its kernel) and, in Tessera's order, the Concatenate below.
+    const flat = new Flatten().apply(new Conv2D({ filters: 3, kernelSize: 2 }).apply(img)) as never;
+    const fi = new Dense({ units: 6 }).apply(flat) as never;
     const merged = [new Add(), new Subtract(), new Multiply(), new Average(), new Maximum(), new Minimum()].map((l) => l.apply([fa, fi]) as never);
     const cat = new Concatenate().apply(merged) as never;
     const dotted = new Dot({ axes: 1, normalize: true }).apply([fa, fi]) as never;
-    const out1 = new Dense({ units: 3, activation: 'softmax', name: 'klass' }).apply(new Concatenate().apply([cat, dotted])) as never;
+    const out1 = new Dense({ units: 3, activation: 'softmax', name: 'klass' }).apply(new Concatenate().apply([cat, dotted, flat])) as never;
     const out2 = new Dense({ units: 1, name: 'score' }).apply(fa) as never;
     const m = model({ inputs: [a, img], outputs: [out1, out2] });
-    await matchesOrt(m, [random([3, 6], 7), random([3, 4, 4, 2], 8)]);
+    randomiseStatistics(m, 17);
+    const bytes = await matchesOrt(m, [random([3, 6], 7), random([3, 4, 4, 2], 8)]);
+    expect(count(bytes, 'BatchNormalization')).toBe(1);
+    expect(count(bytes, 'Transpose')).toBe(2); // the NHWC input, and the flattened maps back in Tessera's order
   });
 
   it('Embedding + LSTM models: int32 token ids, or float ids cast as Tessera does; returnSequences, goBackwards', async () => {
