@@ -24,7 +24,7 @@ import { Model } from './model.js';
 
 /** The opset written when none is asked for: ONNX 1.12 / IR 8, run by every onnxruntime since 1.12. */
 export const DEFAULT_ONNX_OPSET = 17;
-/** The opsets `exportOnnx` can write (the ops it emits changed form at 13 and 18). */
+/** The lowest and highest opset `exportOnnx` writes (the ops it emits changed form at 13, 17 and 18). */
 export const ONNX_OPSETS = [13, 21] as const;
 
 export interface ExportOnnxOptions {
@@ -877,7 +877,6 @@ export async function exportOnnx(model: Model, options: ExportOnnxOptions = {}):
     irVersion: BigInt(IR_VERSION[opset]!),
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(opset) })],
     producerName: 'tessera',
-    producerVersion: '0.1.0',
     docString: options.docString ?? '',
     graph: create(GraphProtoSchema, {
       name: model.name,
