@@ -1,18 +1,8 @@
 import { tensor, type Tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, convTransposeOutputSize } from '../src/index.js';
-import { expectClose, expectGradientsFlow, randomTensor, values } from './helpers.js';
+import { expectClose, expectGradientsFlow, expectMatchesReference, forEachTap, geometry, randomTensor, values, type Pad } from './helpers.js';
 import { expectNoLeaks, expectRoundTrip } from './roundtrip.js';
-
-type Pad = 'valid' | 'same';
-
-/** Output size and the padding before, TensorFlow's rule. */
-function geometry(size: number, k: number, s: number, d: number, padding: Pad): [number, number] {
-  const eff = (k - 1) * d + 1;
-  if (padding === 'valid') return [Math.floor((size - eff) / s) + 1, 0];
-  const out = Math.ceil(size / s);
-  return [out, Math.floor(Math.max((out - 1) * s + eff - size, 0) / 2)];
-}
 
 /** Direct 1-D convolution of [n, steps, c] with a [k, c, f] kernel; `before` zeros are padded in front. */
 function conv1dRef(x: number[], [n, steps, c]: number[], kernel: number[], [k, , f]: number[], s: number, d: number, before: number, outSteps: number): number[] {
@@ -33,50 +23,29 @@ function conv1dRef(x: number[], [n, steps, c]: number[], kernel: number[], [k, ,
 
 /** Depthwise NHWC convolution with a [kh, kw, c, m] kernel; output channel ch · m + q. */
 function depthwiseRef(
-  x: number[], [n, h, w, c]: number[], kernel: number[], [kh, kw, , m]: number[], [sh, sw]: number[], [dh, dw]: number[], padding: Pad,
+  x: number[], [n, h, w, c]: number[], kernel: number[], [kh, kw, , m]: number[], strides: number[], dilation: number[], padding: Pad,
 ): { out: number[]; shape: number[] } {
-  const [oh, pt] = geometry(h, kh, sh, dh, padding);
-  const [ow, pl] = geometry(w, kw, sw, dw, padding);
+  const [oh] = geometry(h, kh, strides[0]!, dilation[0]!, padding);
+  const [ow] = geometry(w, kw, strides[1]!, dilation[1]!, padding);
   const out = new Array<number>(n * oh * ow * c * m).fill(0);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++)
-        for (let ch = 0; ch < c; ch++)
-          for (let q = 0; q < m; q++) {
-            let sum = 0;
-            for (let u = 0; u < kh; u++)
-              for (let v = 0; v < kw; v++) {
-                const y = i * sh + u * dh - pt;
-                const z = j * sw + v * dw - pl;
-                if (y < 0 || y >= h || z < 0 || z >= w) continue;
-                sum += x[((b * h + y) * w + z) * c + ch]! * kernel[((u * kw + v) * c + ch) * m + q]!;
-              }
-            out[((b * oh + i) * ow + j) * c * m + ch * m + q] = sum;
-          }
+  forEachTap([n, h, w], [kh, kw], strides, dilation, padding, (cell, at, tap) => {
+    for (let ch = 0; ch < c; ch++) for (let q = 0; q < m; q++) out[(cell * c + ch) * m + q]! += x[at * c + ch]! * kernel[(tap * c + ch) * m + q]!;
+  });
   return { out, shape: [n, oh, ow, c * m] };
 }
 
 /**
- * Transposed convolution by scattering: input pixel (i, j) adds x · kernel[u, v, :, ci] at output
- * (i·s + u·d − padTop, j·s + v·d − padLeft), the padding being the forward conv2d's on the output size.
+ * Transposed convolution by scattering: each tap of the forward conv2d over the output (its padding
+ * on the output size) that reads output cell `at` from input pixel `cell` adds x · kernel[u, v, :, ci] there.
  */
 function convTransposeRef(
-  x: number[], [n, h, w, c]: number[], kernel: number[], [kh, kw, f]: number[], [sh, sw]: number[], [dh, dw]: number[], padding: Pad, [oh, ow]: number[],
+  x: number[], [n, h, w, c]: number[], kernel: number[], [kh, kw, f]: number[], strides: number[], dilation: number[], padding: Pad, [oh, ow]: number[],
 ): number[] {
-  const [, pt] = geometry(oh, kh, sh, dh, padding);
-  const [, pl] = geometry(ow, kw, sw, dw, padding);
+  expect([geometry(oh, kh, strides[0]!, dilation[0]!, padding)[0], geometry(ow, kw, strides[1]!, dilation[1]!, padding)[0]]).toEqual([h, w]);
   const out = new Array<number>(n * oh * ow * f).fill(0);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < h; i++)
-      for (let j = 0; j < w; j++)
-        for (let ci = 0; ci < c; ci++)
-          for (let u = 0; u < kh; u++)
-            for (let v = 0; v < kw; v++) {
-              const y = i * sh + u * dh - pt;
-              const z = j * sw + v * dw - pl;
-              if (y < 0 || y >= oh || z < 0 || z >= ow) continue;
-              for (let co = 0; co < f; co++) out[((b * oh + y) * ow + z) * f + co]! += x[((b * h + i) * w + j) * c + ci]! * kernel[((u * kw + v) * f + co) * c + ci]!;
-            }
+  forEachTap([n, oh, ow], [kh, kw], strides, dilation, padding, (cell, at, tap) => {
+    for (let ci = 0; ci < c; ci++) for (let co = 0; co < f; co++) out[at * f + co]! += x[cell * c + ci]! * kernel[(tap * f + co) * c + ci]!;
+  });
   return out;
 }
 
@@ -250,15 +219,12 @@ describe('DepthwiseConv2D and SeparableConv2D', () => {
     it(`depthwise kernel ${kernel} stride ${strides} dilation ${dilation} ${padding} multiplier ${multiplier} matches a naive reference`, () => {
       const layer = new DepthwiseConv2D({ kernelSize: kernel, strides, dilationRate: dilation, padding, depthMultiplier: multiplier, activation: 'relu', biasInitializer: 'randomNormal' });
       const x = randomTensor(input, 80 + input[1]!);
-      const y = layer.apply(x);
-      const ref = depthwiseRef(values(x), input, values(layer.kernel!), [...kernel, input[3]!, multiplier], strides, dilation, padding);
-      expect(y.shape).toEqual(ref.shape);
-      expect(layer.computeOutputShape([null, ...input.slice(1)])).toEqual([null, ...ref.shape.slice(1)]);
-      const b = values(layer.bias!);
-      const outC = input[3]! * multiplier;
-      expectClose(values(y), ref.out.map((v, i) => Math.max(0, v + b[i % outC]!)));
-      dispose(x, y);
-      layer.dispose();
+      expectMatchesReference(layer, x, (l) => {
+        const ref = depthwiseRef(values(x), input, values(l.kernel!), [...kernel, input[3]!, multiplier], strides, dilation, padding);
+        const b = values(l.bias!);
+        return { out: ref.out.map((v, i) => Math.max(0, v + b[i % b.length]!)), shape: ref.shape };
+      });
+      x.dispose();
     });
   }
 

@@ -1,25 +1,13 @@
 import { tensor } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from '../src/index.js';
-import { expectClose, randomTensor, values } from './helpers.js';
+import { expectClose, expectMatchesReference, globalPoolRef, poolRef, randomTensor, values, type Pad } from './helpers.js';
 import { expectNoLeaks, expectRoundTrip } from './roundtrip.js';
 
-/** Max or mean over each window of [n, steps, c], counting only the steps inside the input (TF's 'same'). */
-function pool1dRef(x: number[], [n, steps, c]: number[], k: number, s: number, padding: 'valid' | 'same', kind: 'max' | 'avg'): { out: number[]; shape: number[] } {
-  const out = padding === 'valid' ? Math.floor((steps - k) / s) + 1 : Math.ceil(steps / s);
-  const before = padding === 'valid' ? 0 : Math.floor(Math.max((out - 1) * s + k - steps, 0) / 2);
-  const res: number[] = [];
-  for (let b = 0; b < n; b++)
-    for (let t = 0; t < out; t++)
-      for (let ch = 0; ch < c; ch++) {
-        const cells: number[] = [];
-        for (let u = 0; u < k; u++) {
-          const i = t * s + u - before;
-          if (i >= 0 && i < steps) cells.push(x[(b * steps + i) * c + ch]!);
-        }
-        res.push(kind === 'max' ? Math.max(...cells) : cells.reduce((p, q) => p + q, 0) / cells.length);
-      }
-  return { out: res, shape: [n, out, c] };
+/** The 2-D reference over a height-1 image: [n, steps, c] → [n, out, c]. */
+function pool1dRef(x: number[], [n, steps, c]: number[], k: number, s: number, padding: Pad, kind: 'max' | 'avg'): { out: number[]; shape: number[] } {
+  const { out, shape } = poolRef(x, [n, 1, steps, c], [1, k], [1, s], padding, kind);
+  return { out, shape: [n, shape[2]!, c] };
 }
 
 describe('1-D pooling', () => {
@@ -34,7 +22,7 @@ describe('1-D pooling', () => {
     [x, mx, avg].forEach((t) => t.dispose());
   });
 
-  const cases: { pool: number; strides?: number; padding: 'valid' | 'same'; input: number[] }[] = [
+  const cases: { pool: number; strides?: number; padding: Pad; input: number[] }[] = [
     { pool: 2, padding: 'valid', input: [2, 7, 3] },
     { pool: 3, strides: 2, padding: 'same', input: [1, 8, 2] },
     { pool: 3, strides: 1, padding: 'same', input: [2, 5, 1] },
@@ -45,13 +33,7 @@ describe('1-D pooling', () => {
       const x = randomTensor(input, 30 + input[1]!);
       for (const kind of ['max', 'avg'] as const) {
         const layer = kind === 'max' ? new MaxPooling1D({ poolSize: pool, strides, padding }) : new AveragePooling1D({ poolSize: [pool], strides, padding });
-        const y = layer.apply(x);
-        const ref = pool1dRef(values(x), input, pool, strides ?? pool, padding, kind);
-        expect(y.shape).toEqual(ref.shape);
-        expect(layer.computeOutputShape([null, ...input.slice(1)])).toEqual([null, ...ref.shape.slice(1)]);
-        expectClose(values(y), ref.out);
-        y.dispose();
-        layer.dispose();
+        expectMatchesReference(layer, x, () => pool1dRef(values(x), input, pool, strides ?? pool, padding, kind));
       }
       x.dispose();
     });
@@ -59,21 +41,13 @@ describe('1-D pooling', () => {
 
   it('global pooling averages / maximises over the steps', () => {
     const x = randomTensor([2, 4, 3], 21);
-    const v = values(x);
     const avg = new GlobalAveragePooling1D().apply(x);
     const mx = new GlobalMaxPooling1D({ keepDims: true }).apply(x);
     expect(avg.shape).toEqual([2, 3]);
     expect(mx.shape).toEqual([2, 1, 3]);
-    const refAvg: number[] = [];
-    const refMax: number[] = [];
-    for (let b = 0; b < 2; b++)
-      for (let c = 0; c < 3; c++) {
-        const cells = Array.from({ length: 4 }, (_, t) => v[(b * 4 + t) * 3 + c]!);
-        refAvg.push(cells.reduce((a, q) => a + q, 0) / 4);
-        refMax.push(Math.max(...cells));
-      }
-    expectClose(values(avg), refAvg);
-    expectClose(values(mx), refMax);
+    const ref = globalPoolRef(values(x), 2, 4, 3);
+    expectClose(values(avg), ref.avg);
+    expectClose(values(mx), ref.max);
     expect(new GlobalMaxPooling1D().computeOutputShape([null, null, 8])).toEqual([null, 8]);
     expect(new GlobalAveragePooling1D({ keepDims: true }).computeOutputShape([null, 5, 8])).toEqual([null, 1, 8]);
     [x, avg, mx].forEach((t) => t.dispose());
