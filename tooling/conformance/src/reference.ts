@@ -462,95 +462,68 @@ export function convGeometry(
   return { strides, dilations, pad: [ph.before, ph.after, pw.before, pw.after], outH: ph.out, outW: pw.out };
 }
 
-/** NHWC input, HWIO filter. */
-export function conv2d(x: Nd, f: Nd, g: ConvGeometry): Nd {
-  const [nb, h, w, c] = x.shape as [number, number, number, number];
-  const [fh, fw, , o] = f.shape as [number, number, number, number];
-  const out = new Array<number>(nb * g.outH * g.outW * o).fill(0);
+/**
+ * Visits every filter tap that lands inside the input (padding cells never take part): for output
+ * cell (b, oy, ox) and tap (ky, kx) reading input cell (b, iy, ix), `visit(out, at, tap)` with
+ * out = (b·outH + oy)·outW + ox, at = (b·h + iy)·w + ix and tap = ky·fw + kx; each output cell's
+ * taps come in (ky, kx) order.
+ */
+function forEachTap(inputShape: readonly number[], fh: number, fw: number, g: ConvGeometry, visit: (out: number, at: number, tap: number) => void): void {
+  const [nb, h, w] = inputShape as [number, number, number];
   for (let b = 0; b < nb; b++)
     for (let oy = 0; oy < g.outH; oy++)
       for (let ox = 0; ox < g.outW; ox++)
-        for (let oc = 0; oc < o; oc++) {
-          let s = 0;
-          for (let ky = 0; ky < fh; ky++) {
-            const iy = oy * g.strides[0] - g.pad[0] + ky * g.dilations[0];
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < fw; kx++) {
-              const ix = ox * g.strides[1] - g.pad[2] + kx * g.dilations[1];
-              if (ix < 0 || ix >= w) continue;
-              for (let ic = 0; ic < c; ic++) s += x.data[((b * h + iy) * w + ix) * c + ic]! * f.data[((ky * fw + kx) * c + ic) * o + oc]!;
-            }
+        for (let ky = 0; ky < fh; ky++) {
+          const iy = oy * g.strides[0] - g.pad[0] + ky * g.dilations[0];
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < fw; kx++) {
+            const ix = ox * g.strides[1] - g.pad[2] + kx * g.dilations[1];
+            if (ix < 0 || ix >= w) continue;
+            visit((b * g.outH + oy) * g.outW + ox, (b * h + iy) * w + ix, ky * fw + kx);
           }
-          out[((b * g.outH + oy) * g.outW + ox) * o + oc] = s;
         }
+}
+
+/** NHWC input, HWIO filter. */
+export function conv2d(x: Nd, f: Nd, g: ConvGeometry): Nd {
+  const [nb, , , c] = x.shape as [number, number, number, number];
+  const [fh, fw, , o] = f.shape as [number, number, number, number];
+  const out = new Array<number>(nb * g.outH * g.outW * o).fill(0);
+  forEachTap(x.shape, fh, fw, g, (cell, at, tap) => {
+    for (let ic = 0; ic < c; ic++) for (let oc = 0; oc < o; oc++) out[cell * o + oc]! += x.data[at * c + ic]! * f.data[(tap * c + ic) * o + oc]!;
+  });
   return { shape: [nb, g.outH, g.outW, o], data: out };
 }
 
 /** NHWC input, filter [fh, fw, C, M]: output channel c·M + m sees only input channel c. */
 export function depthwiseConv2d(x: Nd, f: Nd, g: ConvGeometry): Nd {
-  const [nb, h, w, c] = x.shape as [number, number, number, number];
+  const [nb, , , c] = x.shape as [number, number, number, number];
   const [fh, fw, , m] = f.shape as [number, number, number, number];
   const out = new Array<number>(nb * g.outH * g.outW * c * m).fill(0);
-  for (let b = 0; b < nb; b++)
-    for (let oy = 0; oy < g.outH; oy++)
-      for (let ox = 0; ox < g.outW; ox++)
-        for (let ic = 0; ic < c; ic++)
-          for (let q = 0; q < m; q++) {
-            let s = 0;
-            for (let ky = 0; ky < fh; ky++) {
-              const iy = oy * g.strides[0] - g.pad[0] + ky * g.dilations[0];
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < fw; kx++) {
-                const ix = ox * g.strides[1] - g.pad[2] + kx * g.dilations[1];
-                if (ix < 0 || ix >= w) continue;
-                s += x.data[((b * h + iy) * w + ix) * c + ic]! * f.data[((ky * fw + kx) * c + ic) * m + q]!;
-              }
-            }
-            out[((b * g.outH + oy) * g.outW + ox) * c * m + ic * m + q] = s;
-          }
+  forEachTap(x.shape, fh, fw, g, (cell, at, tap) => {
+    for (let ic = 0; ic < c; ic++) for (let q = 0; q < m; q++) out[(cell * c + ic) * m + q]! += x.data[at * c + ic]! * f.data[(tap * c + ic) * m + q]!;
+  });
   return { shape: [nb, g.outH, g.outW, c * m], data: out };
 }
 
 /** dx of conv2d: every dy cell spreads back through the filter taps it came from. */
 export function conv2dBackpropInput(dy: Nd, f: Nd, inputShape: readonly number[], g: ConvGeometry): Nd {
-  const [nb, h, w, c] = inputShape as [number, number, number, number];
+  const c = inputShape[3]!;
   const [fh, fw, , o] = f.shape as [number, number, number, number];
-  const dx = new Array<number>(nb * h * w * c).fill(0);
-  for (let b = 0; b < nb; b++)
-    for (let oy = 0; oy < g.outH; oy++)
-      for (let ox = 0; ox < g.outW; ox++)
-        for (let ky = 0; ky < fh; ky++) {
-          const iy = oy * g.strides[0] - g.pad[0] + ky * g.dilations[0];
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < fw; kx++) {
-            const ix = ox * g.strides[1] - g.pad[2] + kx * g.dilations[1];
-            if (ix < 0 || ix >= w) continue;
-            for (let ic = 0; ic < c; ic++)
-              for (let oc = 0; oc < o; oc++)
-                dx[((b * h + iy) * w + ix) * c + ic]! += dy.data[((b * g.outH + oy) * g.outW + ox) * o + oc]! * f.data[((ky * fw + kx) * c + ic) * o + oc]!;
-          }
-        }
+  const dx = new Array<number>(sizeOf(inputShape)).fill(0);
+  forEachTap(inputShape, fh, fw, g, (cell, at, tap) => {
+    for (let ic = 0; ic < c; ic++) for (let oc = 0; oc < o; oc++) dx[at * c + ic]! += dy.data[cell * o + oc]! * f.data[(tap * c + ic) * o + oc]!;
+  });
   return { shape: [...inputShape], data: dx };
 }
 
 export function conv2dBackpropFilter(x: Nd, dy: Nd, filterShape: readonly number[], g: ConvGeometry): Nd {
-  const [nb, h, w, c] = x.shape as [number, number, number, number];
+  const c = x.shape[3]!;
   const [fh, fw, , o] = filterShape as [number, number, number, number];
   const df = new Array<number>(fh * fw * c * o).fill(0);
-  for (let b = 0; b < nb; b++)
-    for (let oy = 0; oy < g.outH; oy++)
-      for (let ox = 0; ox < g.outW; ox++)
-        for (let ky = 0; ky < fh; ky++) {
-          const iy = oy * g.strides[0] - g.pad[0] + ky * g.dilations[0];
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < fw; kx++) {
-            const ix = ox * g.strides[1] - g.pad[2] + kx * g.dilations[1];
-            if (ix < 0 || ix >= w) continue;
-            for (let ic = 0; ic < c; ic++)
-              for (let oc = 0; oc < o; oc++)
-                df[((ky * fw + kx) * c + ic) * o + oc]! += x.data[((b * h + iy) * w + ix) * c + ic]! * dy.data[((b * g.outH + oy) * g.outW + ox) * o + oc]!;
-          }
-        }
+  forEachTap(x.shape, fh, fw, g, (cell, at, tap) => {
+    for (let ic = 0; ic < c; ic++) for (let oc = 0; oc < o; oc++) df[(tap * c + ic) * o + oc]! += x.data[at * c + ic]! * dy.data[cell * o + oc]!;
+  });
   return { shape: [...filterShape], data: df };
 }
 
