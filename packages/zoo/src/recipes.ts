@@ -99,6 +99,17 @@ export function resnet(options: ResnetOptions = {}, stats?: InputStats): Model<T
   return model({ inputs: x, outputs: probs, name: 'resnet' }) as Model<Tensor, Tensor>;
 }
 
+/** How the convolutional recipes train: Adam at 1e-3, decayed by 0.8 each epoch, on batches of 64 images. */
+const CONV_TRAINING: Omit<Recipe, 'description' | 'epochs' | 'build'> = {
+  optimizer: 'adam',
+  lr: 1e-3,
+  lrDecay: 0.8,
+  batchSize: 64,
+  input: 'image',
+  standardize: false,
+  labelSmoothing: 0,
+};
+
 export const RECIPES: Record<ModelName, Recipe> = {
   mlp: {
     description: 'MLP 784-64-10, ReLU',
@@ -138,14 +149,8 @@ export const RECIPES: Record<ModelName, Recipe> = {
   },
   lenet5: {
     description: 'LeNet-5: conv 6@3x3 → maxpool → conv 16@3x3 → maxpool → 120 → 84 → 10',
-    optimizer: 'adam',
-    lr: 1e-3,
-    lrDecay: 0.8,
-    batchSize: 64,
+    ...CONV_TRAINING,
     epochs: 10,
-    input: 'image',
-    standardize: false,
-    labelSmoothing: 0,
     build: (stats) => {
       const { pre, inputShape } = front([28, 28, 1], stats);
       return new Sequential({
@@ -166,14 +171,8 @@ export const RECIPES: Record<ModelName, Recipe> = {
   },
   cnn: {
     description: 'CNN conv 32@3x3 → maxpool → conv 64@3x3 → maxpool (same padding) → dense 128 → 10',
-    optimizer: 'adam',
-    lr: 1e-3,
-    lrDecay: 0.8,
-    batchSize: 64,
+    ...CONV_TRAINING,
     epochs: 6,
-    input: 'image',
-    standardize: false,
-    labelSmoothing: 0,
     build: (stats) => {
       const { pre, inputShape } = front([28, 28, 1], stats);
       return new Sequential({
@@ -193,14 +192,8 @@ export const RECIPES: Record<ModelName, Recipe> = {
   },
   resnet: {
     description: 'ResNet: conv 16@3x3 → 3 residual stages 16/32/64 (BatchNorm, Add skips) → global average pool → 10',
-    optimizer: 'adam',
-    lr: 1e-3,
-    lrDecay: 0.8,
-    batchSize: 64,
+    ...CONV_TRAINING,
     epochs: 6,
-    input: 'image',
-    standardize: false,
-    labelSmoothing: 0,
     build: (stats) => resnet({}, stats),
   },
 };
