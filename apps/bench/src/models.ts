@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { memory, resetPeakMemory, setSeed, tensor, type Tensor } from '@tessera/core';
+import { memory, resetPeakMemory, tensor, type Tensor } from '@tessera/core';
 import { imagesToFloat32 } from '@tessera/datasets';
-import { Activation, Add, BatchNormalization, Conv2D, Dense, Flatten, GlobalAveragePooling2D, MaxPooling2D, input, type SymbolicTensor } from '@tessera/layers';
-import { Sequential, model, type Model } from '@tessera/models';
+import { loadTfjsModel, type Model } from '@tessera/models';
 import { adam } from '@tessera/optimizers';
 import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing, type Peer } from './contenders.js';
 import { duel, rangeOf, relativeDifference, row, type Row } from './harness.js';
@@ -25,27 +24,13 @@ export function trainingData(images: Uint8Array, labels: Uint8Array): TrainingDa
   return { images: imagesToFloat32(images), labels: Int32Array.from(labels), n: labels.length };
 }
 
-function inputShape(kind: ModelKind): number[] {
+export function inputShape(kind: ModelKind): number[] {
   return kind === 'mlp' ? [784] : [28, 28, 1];
 }
 
-/** conv → pool → conv → pool → dense stack of the CNN kinds, and the MLP; the same in both frameworks. */
+/** conv → pool → conv → pool → dense stack of the CNN kinds. */
 function convSpec(kind: 'lenet5' | 'cnn'): { filters: [number, number]; padding: 'valid' | 'same'; dense: number[] } {
   return kind === 'lenet5' ? { filters: [6, 16], padding: 'valid', dense: [120, 84] } : { filters: [32, 64], padding: 'same', dense: [128] };
-}
-
-/**
- * The layers a residual network is made of, in one framework's functional API: `resnetGraph` builds
- * the same graph, with the same layer names, from either.
- */
-interface GraphOps<T> {
-  input(): T;
-  conv(t: T, filters: number, kernelSize: number, strides: number, name: string): T;
-  batchNorm(t: T, name: string): T;
-  relu(t: T, name: string): T;
-  add(a: T, b: T, name: string): T;
-  pool(t: T): T;
-  dense(t: T): T;
 }
 
 /**
@@ -54,68 +39,32 @@ interface GraphOps<T> {
  * and a 1×1 conv-BN projection where the shape changes), global average pooling and a softmax;
  * 78,426 parameters.
  */
-function resnetGraph<T>(f: GraphOps<T>): { x: T; y: T } {
-  const x = f.input();
-  const conv = (t: T, filters: number, k: number, strides: number, name: string): T => f.batchNorm(f.conv(t, filters, k, strides, name), `${name}_bn`);
-  let h = f.relu(conv(x, 16, 3, 1, 'stem_conv'), 'stem_relu');
+function tfjsResnet(): tfl.LayersModel {
+  type T = tfl.SymbolicTensor;
+  const conv = (t: T, filters: number, kernelSize: number, strides: number, name: string): T => {
+    const c = tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name }).apply(t) as T;
+    return tfl.layers.batchNormalization({ name: `${name}_bn` }).apply(c) as T;
+  };
+  const relu = (t: T, name: string): T => tfl.layers.activation({ activation: 'relu', name }).apply(t) as T;
+  const x = tfl.input({ shape: [28, 28, 1], name: 'image' });
+  let h = relu(conv(x, 16, 3, 1, 'stem_conv'), 'stem_relu');
   let channels = 16;
   for (let s = 0; s < 3; s++) {
     const filters = 16 * 2 ** s;
     const strides = s > 0 ? 2 : 1;
     const name = `stage${s + 1}_block1`;
-    const y = conv(f.relu(conv(h, filters, 3, strides, `${name}_conv1`), `${name}_relu1`), filters, 3, 1, `${name}_conv2`);
+    const y = conv(relu(conv(h, filters, 3, strides, `${name}_conv1`), `${name}_relu1`), filters, 3, 1, `${name}_conv2`);
     const skip = strides === 1 && channels === filters ? h : conv(h, filters, 1, strides, `${name}_proj`);
-    h = f.relu(f.add(y, skip, `${name}_add`), `${name}_out`);
+    h = relu(tfl.layers.add({ name: `${name}_add` }).apply([y, skip]) as T, `${name}_out`);
     channels = filters;
   }
-  return { x, y: f.dense(f.pool(h)) };
+  const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(h) as T;
+  return tfl.model({ inputs: x, outputs: tfl.layers.dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(pooled) as T, name: 'resnet' });
 }
 
-export function buildTessera(kind: ModelKind): Model {
-  setSeed(1);
-  if (kind === 'resnet') {
-    const { x, y } = resnetGraph<SymbolicTensor>({
-      input: () => input({ shape: [28, 28, 1], name: 'image' }),
-      conv: (t, filters, kernelSize, strides, name) => new Conv2D({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name }).apply(t),
-      batchNorm: (t, name) => new BatchNormalization({ name }).apply(t),
-      relu: (t, name) => new Activation({ activation: 'relu', name }).apply(t),
-      add: (a, b, name) => new Add({ name }).apply([a, b]),
-      pool: (t) => new GlobalAveragePooling2D({ name: 'pool' }).apply(t),
-      dense: (t) => new Dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(t),
-    });
-    return model({ inputs: x, outputs: y, name: 'resnet' });
-  }
-  if (kind === 'mlp') {
-    return new Sequential({ layers: [new Dense({ units: 128, activation: 'relu', inputShape: [784] }), new Dense({ units: 10, activation: 'softmax' })] });
-  }
-  const s = convSpec(kind);
-  return new Sequential({
-    layers: [
-      new Conv2D({ filters: s.filters[0], kernelSize: 3, activation: 'relu', padding: s.padding, inputShape: [28, 28, 1] }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Conv2D({ filters: s.filters[1], kernelSize: 3, activation: 'relu', padding: s.padding }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Flatten(),
-      ...s.dense.map((units) => new Dense({ units, activation: 'relu' })),
-      new Dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
-
+/** A model of the bench built by TF.js's layers API, with fresh random weights. */
 export function buildTfjs(kind: ModelKind): tfl.LayersModel {
-  if (kind === 'resnet') {
-    type T = tfl.SymbolicTensor;
-    const { x, y } = resnetGraph<T>({
-      input: () => tfl.input({ shape: [28, 28, 1], name: 'image' }),
-      conv: (t, filters, kernelSize, strides, name) => tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name }).apply(t) as T,
-      batchNorm: (t, name) => tfl.layers.batchNormalization({ name }).apply(t) as T,
-      relu: (t, name) => tfl.layers.activation({ activation: 'relu', name }).apply(t) as T,
-      add: (a, b, name) => tfl.layers.add({ name }).apply([a, b]) as T,
-      pool: (t) => tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(t) as T,
-      dense: (t) => tfl.layers.dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(t) as T,
-    });
-    return tfl.model({ inputs: x, outputs: y, name: 'resnet' });
-  }
+  if (kind === 'resnet') return tfjsResnet();
   if (kind === 'mlp') {
     return tfl.sequential({ layers: [tfl.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 10, activation: 'softmax' })] });
   }
@@ -134,36 +83,39 @@ export function buildTfjs(kind: ModelKind): tfl.LayersModel {
 }
 
 /**
- * Gives the TF.js model Tessera's current weights (same layouts: HWIO kernels, [in, out] dense;
- * BatchNormalization's gamma, beta, moving mean and variance). Sequential models match in layer
- * order; a functional model's layers by name, since the two frameworks may order a graph's
- * branches differently.
+ * A model of the bench as TF.js saves it (topology and weights, in memory through
+ * `io.withSaveHandler`): the one source both frameworks load, so they start from the same weights.
+ * Tessera imports it with `loadTfjsModel` (`importTessera`), TF.js with `loadLayersModel`
+ * (`loadTfjs`).
  */
-async function copyWeights(ours: Model, theirs: tfl.LayersModel): Promise<void> {
-  if (!(ours instanceof Sequential)) {
-    for (const layer of ours.layers) {
-      const ws = layer.getWeights();
-      if (ws.length === 0) continue;
-      const copies = await Promise.all(ws.map(async (w) => tf.tensor((await w.data()) as Float32Array, [...w.shape])));
-      try {
-        theirs.getLayer(layer.name).setWeights(copies);
-      } finally {
-        copies.forEach((t) => t.dispose());
-        ws.forEach((w) => w.dispose());
-      }
-    }
-    return;
+export async function savedTfjs(kind: ModelKind): Promise<tf.io.ModelArtifacts> {
+  const built = buildTfjs(kind);
+  let saved: tf.io.ModelArtifacts | undefined;
+  try {
+    await built.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+  } finally {
+    built.dispose();
   }
-  const ws = ours.getWeights();
-  const shapes = theirs.getWeights().map((w) => w.shape.join('x'));
-  if (ws.length !== shapes.length || ws.some((w, i) => w.shape.join('x') !== shapes[i])) {
-    throw new Error(`the models' weights differ: Tessera ${ws.map((w) => w.shape.join('x')).join(', ')}, TF.js ${shapes.join(', ')}`);
-  }
-  const values = await Promise.all(ws.map((w) => w.data()));
-  const copies = ws.map((w, i) => tf.tensor(values[i] as Float32Array, [...w.shape]));
-  theirs.setWeights(copies);
-  copies.forEach((t) => t.dispose());
-  ws.forEach((w) => w.dispose());
+  return saved!;
+}
+
+/** The saved model in Tessera, on the active backend: `loadTfjsModel`, not compiled. */
+export function importTessera(saved: tf.io.ModelArtifacts): Promise<Model> {
+  const { modelTopology, weightSpecs, weightData } = saved;
+  return loadTfjsModel({ modelTopology, weightSpecs: weightSpecs!, weightData: weightData! }, { compile: false });
+}
+
+/** The saved model in TF.js, on its active backend. */
+export function loadTfjs(saved: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
+  return tfl.loadLayersModel(tf.io.fromMemory(saved));
+}
+
+/** A model of the bench in Tessera alone (built by TF.js and imported). */
+export async function buildTessera(kind: ModelKind): Promise<Model> {
+  return importTessera(await savedTfjs(kind));
 }
 
 /** Batch k (cycling) of the data: images and one-hot labels. */
@@ -202,9 +154,10 @@ const MB = 2 ** 20;
 /**
  * Training throughput (samples/s) of the same model on the same MNIST batches, Adam 1e-3, each
  * framework through its own trainOnBatch; and the peak tensor memory of one step (the weights,
- * the optimizer's state and the step's working set). Before timing, TF.js gets Tessera's initial
- * weights and both train on the first batch: their losses must agree. Where the TF.js backend
- * cannot train the model, the row says so and a second row compares with TF.js cpu instead.
+ * the optimizer's state and the step's working set). Both load the model TF.js built and saved
+ * (Tessera through `loadTfjsModel`), so they start from the same weights, and before timing both
+ * train on the first batch: their losses must agree. Where the TF.js backend cannot train the
+ * model, the row says so and a second row compares with TF.js cpu instead.
  */
 export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, pairing: Pairing, { warmup = 3, rounds = 2, peerResults }: TrainingOptions = {}): Promise<Row[]> {
   await useTessera(pairing.tessera);
@@ -212,8 +165,9 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
   const name = `${MODEL_NAMES[kind]} training (batch ${batchSize})`;
   const contender = tesseraLabel(pairing.tessera);
 
+  const saved = await savedTfjs(kind);
   const oursBase = memory().numBytes;
-  const ours = buildTessera(kind);
+  const ours = await importTessera(saved);
   ours.compile({ optimizer: adam(1e-3), loss: 'categoricalCrossentropy' });
   const stepOurs = async (i: number): Promise<number> => {
     const { x, y } = batchOf(data, batchSize, i);
@@ -224,11 +178,11 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
     return logs['loss']!;
   };
 
-  /** A TF.js model on `peer` with Tessera's weights, checked to see the same inputs and loss on the first batch. */
+  /** The saved model in TF.js on `peer`, checked to see the same inputs and loss on the first batch as Tessera. */
   const peerModel = async (peer: Peer): Promise<{ theirs: tfl.LayersModel; base: number; stepTheirs: (i: number) => Promise<number> }> => {
     await useTfjs(peer);
     const base = tf.memory().numBytes;
-    const theirs = buildTfjs(kind);
+    const theirs = await loadTfjs(saved);
     theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
     const stepTheirs = async (i: number): Promise<number> => {
       const { x, y } = batchOf(data, batchSize, i);
@@ -246,7 +200,6 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
       }
     };
     try {
-      await copyWeights(ours, theirs);
       const lossTheirs = await stepTheirs(0);
       const lossOurs = await stepOurs(0);
       const diff = Math.abs(lossOurs - lossTheirs) / Math.abs(lossTheirs);
@@ -319,20 +272,24 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
 
 /**
  * Inference latency, ms: `predict` on one batch of `batch` MNIST images (one pass: batchSize =
- * batch for both) and reading the probabilities back. Outputs are checked equal first.
+ * batch for both) and reading the probabilities back, on the model TF.js built and saved, which
+ * Tessera imports (`loadTfjsModel`). Outputs are checked equal first.
  */
 export async function inferenceBench(kind: ModelKind, data: TrainingData, batch: number, pairing: Pairing, o: { minMs: number; rounds?: number }): Promise<Row> {
-  await useTessera(pairing.tessera);
-  const shape = inputShape(kind);
-  const ours = buildTessera(kind);
   await useTfjs(pairing.peer);
-  const theirs = buildTfjs(kind);
+  const saved = await savedTfjs(kind);
+  const theirs = await loadTfjs(saved);
+  await useTessera(pairing.tessera);
+  const ours = await importTessera(saved).catch((e: unknown) => {
+    theirs.dispose();
+    throw e;
+  });
+  const shape = inputShape(kind);
   const x = data.images.subarray(0, batch * 784);
   const xo = tensor(x, [batch, ...shape]);
   const xt = tf.tensor(x, [batch, ...shape]);
   const name = `${MODEL_NAMES[kind]} inference, batch ${batch}`;
   try {
-    await copyWeights(ours, theirs);
     assertSameInputs(name, await xo.data(), await xt.data());
     const runOurs = (): Promise<ArrayLike<number>> => readDisposing(ours.predict(xo, { batchSize: batch }) as Tensor);
     const runTheirs = (): Promise<ArrayLike<number>> => readDisposing(theirs.predict(xt, { batchSize: batch }) as tf.Tensor);

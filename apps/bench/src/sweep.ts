@@ -107,7 +107,7 @@ async function product(a: Float32Array, b: Float32Array, n: number): Promise<Arr
 /** MLP 784-128-10 training throughput on the active backend (batch 128, Adam), best of two runs. */
 async function mlpThroughput(data: TrainingData, steps: number): Promise<number> {
   const batch = 128;
-  const model = buildTessera('mlp');
+  const model = await buildTessera('mlp');
   model.compile({ optimizer: adam(1e-3), loss: 'categoricalCrossentropy' });
   const step = async (i: number): Promise<void> => {
     const { x, y } = batchOf(data, batch, i);
