@@ -1,11 +1,12 @@
 // Node's side of the contenders: TF.js wasm's .wasm files from the npm package on disk, WebGPU
-// through Dawn (SwiftShader where no Vulkan driver is installed), and the probe of TF.js's
-// threaded build. Importing this file installs them.
+// through Dawn (SwiftShader where no Vulkan driver is installed), onnxruntime-node, and the probe
+// of TF.js's threaded build. Importing this file installs them.
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setBenchPlatform, type StartedWebGPU } from './contenders.js';
+import { ortSession, type OnnxRuntime } from './onnx.js';
 
 const require = createRequire(import.meta.url);
 /** The .wasm binaries shipped in the npm package (dist/), as a path prefix: nothing is fetched. */
@@ -23,7 +24,26 @@ async function startDawn(): Promise<StartedWebGPU> {
   return { gpu, swiftShader, unavailableReason: node.webgpuUnavailableReason };
 }
 
-setBenchPlatform({ tfjsWasmPaths: TFJS_WASM_DIR, startWebGPU: startDawn });
+/**
+ * onnxruntime-node (its CPU binary ships in the npm package): the CPU execution provider, one
+ * session per row with intraOpNumThreads = the Tessera row's threads, one inter-op thread and
+ * sequential execution; everything else its defaults (all graph optimisations, spinning threads).
+ */
+async function startOnnxNode(): Promise<OnnxRuntime> {
+  const ort = await import('onnxruntime-node');
+  return {
+    name: 'onnxruntime-node',
+    version: ort.env.versions.node ?? ort.env.versions.common,
+    detail: 'CPU execution provider, intraOpNumThreads = the Tessera row\'s threads, interOpNumThreads 1, sequential execution, its default graph optimisations (all)',
+    threads: null,
+    async session(model, threads) {
+      const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+      return ortSession(ort, session);
+    },
+  };
+}
+
+setBenchPlatform({ tfjsWasmPaths: TFJS_WASM_DIR, startWebGPU: startDawn, startOnnxRuntime: startOnnxNode });
 
 /**
  * Forces TF.js's threaded-SIMD build in a fresh Node process (WASM_HAS_MULTITHREAD_SUPPORT set to

@@ -4,6 +4,7 @@ import * as tfw from '@tensorflow/tfjs-backend-wasm';
 import { backendInstance, setBackend } from '@tessera/core';
 import '@tessera/backend-cpu';
 import { setThreads, type WasmBackend } from '@tessera/backend-wasm';
+import type { OnnxRuntime } from './onnx.js';
 
 // Browser-clean: the page of `pnpm bench --browser` bundles this file. What differs between Node
 // and the page (where TF.js wasm's .wasm files are, how WebGPU starts) comes in through
@@ -98,9 +99,11 @@ export interface BenchPlatform {
   tfjsWasmThreads: number | null;
   /** Registers Tessera's 'webgpu' backend and returns the GPU it uses; null where there is no WebGPU at all. */
   startWebGPU: (() => Promise<StartedWebGPU>) | null;
+  /** Loads ONNX Runtime (onnxruntime-node in Node, onnxruntime-web in the page); null where there is none. */
+  startOnnxRuntime: (() => Promise<OnnxRuntime>) | null;
 }
 
-let platform: BenchPlatform = { tfjsWasmPaths: null, tfjsWasmThreads: null, startWebGPU: null };
+let platform: BenchPlatform = { tfjsWasmPaths: null, tfjsWasmThreads: null, startWebGPU: null, startOnnxRuntime: null };
 
 export function setBenchPlatform(next: Partial<BenchPlatform>): void {
   platform = { ...platform, ...next };
@@ -132,6 +135,15 @@ export function setupWebGPU(): Promise<WebGPUSetup> {
       return { ok: false, swiftShader, detail: (e as Error).message.split('\n')[0] };
     }
   })());
+}
+
+let onnxRuntime: Promise<OnnxRuntime> | null = null;
+
+/** ONNX Runtime, loaded once by the platform. */
+export function startOnnxRuntime(): Promise<OnnxRuntime> {
+  const start = platform.startOnnxRuntime;
+  if (!start) return Promise.reject(new Error('ONNX Runtime: the platform brings none (setBenchPlatform({ startOnnxRuntime }))'));
+  return (onnxRuntime ??= start());
 }
 
 async function requireWebGPU(): Promise<void> {

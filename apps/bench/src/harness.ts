@@ -118,8 +118,11 @@ export function rangeOf(t: Timing, toUnit: (ms: number) => number): [number, num
   return x <= y ? [x, y] : [y, x];
 }
 
-/** Rows as a plain-text table; `peer` heads the column of what Tessera is measured against. */
-export function formatTable(rows: Row[], peer = 'TF.js'): string {
+/**
+ * Rows as a plain-text table; `peer` heads the column of what Tessera is measured against ('TF.js'
+ * where every row's peer is a TF.js backend, 'peer' otherwise).
+ */
+export function formatTable(rows: Row[], peer = rows.every((r) => r.peerName.startsWith('tfjs')) ? 'TF.js' : 'peer'): string {
   const head = ['benchmark', 'Tessera', peer, 'Tessera better by'];
   const body = rows.map((r) => [
     r.benchmark,

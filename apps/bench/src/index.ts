@@ -7,5 +7,6 @@ export { ratioChart, lineChart, logTicks, escapeXml, type Series } from './chart
 export { writeOutputs, markdownReport, QUICK, FULL, onlyModels, parseArgs, type Outputs } from './output.js';
 export { PAIRINGS, setupWebGPU, type Pairing, type TesseraContender, type TfjsWasmConfig, type WebGPUSetup } from './contenders.js';
 export { probeTfjsWasmThreads } from './contenders.node.js';
-export { runRows, type RowsResult } from './rows.js';
+export { runRows, inferenceOnly, type RowsResult, type OnnxRuntimeInfo } from './rows.js';
+export { onnxInferenceBench, type OnnxRuntime, type OnnxSession } from './onnx.js';
 export { runBrowserBench, type BrowserBenchOptions } from './browser/driver.node.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { formatTable } from './harness.js';
 import { configurationLines, FULL, QUICK, onlyModels, parseArgs, writeOutputs } from './output.js';
+import { inferenceOnly } from './rows.js';
 import { runBench, type BenchReport } from './run.js';
 
 let args;
@@ -13,7 +14,8 @@ try {
 const command = ['pnpm bench', ...process.argv.slice(2).filter((a) => a !== '--')].join(' ');
 const preset = args.full ? FULL : QUICK;
 const chosen = { ...preset, ...(args.backends ? { backends: args.backends } : {}), sweep: args.sweep ? preset.sweep : null };
-const options = args.models ? onlyModels(chosen, args.models) : chosen;
+const models = args.models ? onlyModels(chosen, args.models) : chosen;
+const options = args.inference ? inferenceOnly(models) : models;
 let report: BenchReport;
 if (args.browser) {
   const { runBrowserBench } = await import('./browser/driver.node.js');

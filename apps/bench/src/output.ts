@@ -20,6 +20,7 @@ export const QUICK: BenchOptions = {
   cnnSteps: 1,
   resnetSteps: 2,
   inference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000]],
+  onnxInference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000], ['cnn', 1], ['cnn', 1000]],
   minMs: 300,
   warmup: 2,
   rounds: 1,
@@ -27,7 +28,7 @@ export const QUICK: BenchOptions = {
   sweep: { sizes: [64, 128, 256, 512, 1024], threads: [1, 2, 3, 4], minMs: 150, mlpSteps: 20 },
 };
 
-/** `pnpm bench --full`: longer windows and more steps, the CNN's inference too. */
+/** `pnpm bench --full`: longer windows and more steps, the CNN's inference too, the ResNet's against ONNX Runtime. */
 export const FULL: BenchOptions = {
   matmulSizes: [128, 256, 512, 1024],
   convBatch: 64,
@@ -36,8 +37,9 @@ export const FULL: BenchOptions = {
   mlpSteps: 200,
   lenetSteps: 40,
   cnnSteps: 4,
-  resnetSteps: 8,
+  resnetSteps: 4,
   inference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000], ['cnn', 1], ['cnn', 100]],
+  onnxInference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000], ['cnn', 1], ['cnn', 1000], ['resnet', 1], ['resnet', 1000]],
   minMs: 2000,
   warmup: 3,
   webgpuScale: 0.25,
@@ -54,6 +56,8 @@ export interface CliArgs {
   sweep: boolean;
   /** `--models`: only these models' training and inference rows (no op rows, no sweep). */
   models?: ModelKind[];
+  /** `--inference`: only the inference rows, against TF.js and ONNX Runtime (no op rows, no training, no sweep). */
+  inference: boolean;
 }
 
 /** The options of a run restricted to some models' rows: their training steps and inference, nothing else. */
@@ -70,17 +74,19 @@ export function onlyModels(o: BenchOptions, models: ModelKind[]): BenchOptions {
     cnnSteps: keep('cnn', o.cnnSteps),
     resnetSteps: keep('resnet', o.resnetSteps),
     inference: (o.inference ?? []).filter(([kind]) => models.includes(kind)),
+    onnxInference: (o.onnxInference ?? []).filter(([kind]) => models.includes(kind)),
     sweep: null,
   };
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const a: CliArgs = { full: false, browser: false, out: '', sweep: true };
+  const a: CliArgs = { full: false, browser: false, out: '', sweep: true, inference: false };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--full') a.full = true;
     else if (f === '--browser') a.browser = true;
     else if (f === '--no-sweep') a.sweep = false;
+    else if (f === '--inference') a.inference = true;
     else if (f === '--out') a.out = need(argv, ++i, f);
     else if (f === '--backends') {
       const list = need(argv, ++i, f).split(',');
@@ -93,7 +99,7 @@ export function parseArgs(argv: string[]): CliArgs {
       if (bad.length > 0) throw new Error(`--models: unknown model(s) ${bad.join(', ')}; expected a comma-separated list of ${MODEL_KINDS.join(', ')}`);
       a.models = list as ModelKind[];
     } else if (f === '--') continue;
-    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--models mlp,lenet5,cnn,resnet] [--no-sweep]`);
+    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--models mlp,lenet5,cnn,resnet] [--inference] [--no-sweep]`);
   }
   a.out ||= a.browser ? 'out/bench-browser' : 'out/bench';
   return a;
@@ -134,6 +140,8 @@ export function configurationLines(r: BenchReport): string[] {
         : ` Its threaded build, forced on: ${w.threadedBuild.ok ? 'works' : `fails (${w.threadedBuild.detail})`} — so its best here is its default.`;
     lines.push(`TF.js wasm ${w.version}: ${w.binary}, SIMD ${w.simd ? 'on' : 'off'}, ${w.threads} thread(s), its default here (WASM_HAS_MULTITHREAD_SUPPORT=${w.multithreadSupported}).${threaded}`);
   }
+  const ort = r.onnxRuntime;
+  if (ort) lines.push(`ONNX Runtime: ${ort.name} ${ort.version}, ${ort.detail}; ran on ${ort.threads.join(' and ')} thread(s), as the Tessera wasm row it faces; the model is exportOnnx's (opset 17).`);
   if (r.webgpu) {
     const where = b ? "the page's navigator.gpu" : 'Dawn, npm `webgpu`';
     lines.push(r.webgpu.ok ? `WebGPU (${where}): adapter ${r.webgpu.adapter}; TF.js webgpu 4.22 on the same GPU object sees ${r.webgpu.tfjsAdapter}${r.webgpu.swiftShader ? ' (SwiftShader: Vulkan on the CPU, no GPU here)' : ''}.` : `WebGPU left out: ${r.webgpu.detail}`);
@@ -164,9 +172,10 @@ export function markdownReport(r: BenchReport, command: string): string {
   out.push('');
   for (const line of configurationLines(r)) out.push(`- ${line}`);
   out.push('');
-  out.push(...markdownTable(r.rows, 'TF.js'));
+  const peer = r.rows.every((row) => row.peerName.startsWith('tfjs')) ? 'TF.js' : 'peer';
+  out.push(...markdownTable(r.rows, peer));
   out.push('');
-  out.push(`Ratios: Tessera ÷ TF.js for throughputs, TF.js ÷ Tessera for ${[...LOWER_IS_BETTER].join(' and ')}; above 1 Tessera is better.`);
+  out.push(`Ratios: Tessera ÷ ${peer} for throughputs, ${peer} ÷ Tessera for ${[...LOWER_IS_BETTER].join(' and ')}; above 1 Tessera is better.`);
   if (r.selfRows?.length) {
     out.push('');
     out.push('Tessera against itself:');
@@ -204,7 +213,7 @@ export async function writeOutputs(report: BenchReport, dir: string, command: st
     ['results.json', JSON.stringify({ command, ...report }, null, 1)],
     ['results.md', markdownReport(report, command)],
   ];
-  if (report.rows.some((r) => r.ratio !== null)) files.push(['ratios.svg', ratioChart(report.rows, `Tessera against TensorFlow.js 4.22 — ${report.date.slice(0, 10)}, ${report.machine.cores} cores`)]);
+  if (report.rows.some((r) => r.ratio !== null)) files.push(['ratios.svg', ratioChart(report.rows, `Tessera against TensorFlow.js 4.22${report.onnxRuntime ? ` and ${report.onnxRuntime.name} ${report.onnxRuntime.version}` : ''} — ${report.date.slice(0, 10)}, ${report.machine.cores} cores`)]);
   const s = report.sweep;
   if (s) {
     const contenders = [...new Set(s.matmul.map((p) => p.contender))];

@@ -1,8 +1,9 @@
 import { ENGINE } from '@tessera/core';
 import { canShareMemory, type WasmBackend } from '@tessera/backend-wasm';
-import { PAIRINGS, peerLabel, setupWebGPU, tesseraLabel, tfjsWasmConfig, useTfjs, wasmThreadCounts, type BackendName, type Pairing, type TfjsWasmConfig, type WebGPUSetup } from './contenders.js';
+import { PAIRINGS, peerLabel, setupWebGPU, startOnnxRuntime, tesseraLabel, tfjsWasmConfig, useTfjs, wasmThreadCounts, type BackendName, type Pairing, type TfjsWasmConfig, type WebGPUSetup } from './contenders.js';
 import { formatTable, type Row } from './harness.js';
 import { inferenceBench, trainingBench, type ModelKind, type PeerTraining, type TrainingData } from './models.js';
+import { onnxInferenceBench, type OnnxRuntime } from './onnx.js';
 import { bandwidthBench, convBench, convShapes, matmulBench, softmaxCeBench } from './suites.js';
 import { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 
@@ -29,6 +30,11 @@ export interface BenchOptions {
   resnetBatch?: number;
   /** Inference latency rows: [model, batch size] pairs (default none). */
   inference?: [ModelKind, number][];
+  /**
+   * Inference latency against ONNX Runtime on as many threads, for the wasm pairings: [model, batch
+   * size] pairs (default none).
+   */
+  onnxInference?: [ModelKind, number][];
   minMs: number;
   /** Tessera contenders and their TF.js peers (default: `PAIRINGS`, webgpu where an adapter exists). */
   pairings?: Pairing[];
@@ -64,13 +70,27 @@ export interface RowsResult {
   /** The WebGPU adapter both frameworks used, or why the webgpu pairing was left out. */
   webgpu?: WebGPUSetup;
   tesseraWasm: TesseraWasmInfo;
+  /** ONNX Runtime as it ran, when ONNX rows were asked for, with the thread counts it ran on. */
+  onnxRuntime?: OnnxRuntimeInfo;
   rows: Row[];
   sweep?: SweepResult;
 }
 
+export interface OnnxRuntimeInfo {
+  name: string;
+  version: string;
+  detail: string;
+  threads: number[];
+}
+
 /** Whether a run with these options needs the MNIST batches. */
 export function needsData(o: BenchOptions): boolean {
-  return o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.resnetSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
+  return o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.resnetSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.onnxInference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
+}
+
+/** The options of a run reduced to its inference rows (against TF.js and ONNX Runtime): no op rows, no training, no sweep. */
+export function inferenceOnly(o: BenchOptions): BenchOptions {
+  return { ...o, matmulSizes: [], convBatch: 0, bandwidthSize: 0, softmaxCe: null, mlpSteps: 0, lenetSteps: 0, cnnSteps: 0, resnetSteps: 0, sweep: null };
 }
 
 /** Tessera's wasm backend as it ran (or would run: the build is known once it was created). */
@@ -103,6 +123,12 @@ export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingD
     await useTfjs('wasm');
     tfjsWasm = await tfjsWasmConfig();
   }
+  let onnx: OnnxRuntime | null = null;
+  const onnxThreads = new Set<number>();
+  if (o.onnxInference?.length && pairings.some((p) => p.tessera.backend === 'wasm')) {
+    onnx = await startOnnxRuntime();
+    log(`ONNX Runtime: ${onnx.name} ${onnx.version}, ${onnx.detail}`);
+  }
   const data = needsData(o) ? await loadData() : null;
   const peerResults = new Map<string, PeerTraining>();
   for (const p of pairings) {
@@ -121,6 +147,14 @@ export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingD
       if (o.cnnSteps) add(await trainingBench('cnn', data, o.cnnBatch ?? 32, steps(o.cnnSteps), p, training));
       if (o.resnetSteps) add(await trainingBench('resnet', data, o.resnetBatch ?? 64, steps(o.resnetSteps), p, training));
       for (const [kind, b] of o.inference ?? []) add([await inferenceBench(kind, data, b, p, op)]);
+      if (onnx && p.tessera.backend === 'wasm') {
+        if (onnx.threads && !onnx.threads.includes(p.tessera.threads)) {
+          log(`(${onnx.name} runs on ${onnx.threads.join(', ')} thread(s) here: its rows against ${tesseraLabel(p.tessera)} are left to a run that starts it on ${p.tessera.threads})`);
+        } else {
+          for (const [kind, b] of o.onnxInference ?? []) add([await onnxInferenceBench(kind, data, b, p, onnx, op)]);
+          onnxThreads.add(p.tessera.threads);
+        }
+      }
     }
   }
   let sweep: SweepResult | undefined;
@@ -134,6 +168,7 @@ export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingD
     ...(tfjsWasm ? { tfjsWasm } : {}),
     ...(webgpu ? { webgpu } : {}),
     tesseraWasm: tesseraWasmInfo(),
+    ...(onnx ? { onnxRuntime: { name: onnx.name, version: onnx.version, detail: onnx.detail, threads: [...onnxThreads].sort((a, b) => a - b) } } : {}),
     rows,
     ...(sweep ? { sweep } : {}),
   };

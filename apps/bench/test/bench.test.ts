@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatTable, logTicks, timeIt, onlyModels, parseArgs, ratioChart, ratioOf, relativeDifference, runBench, writeOutputs, PAIRINGS, QUICK, type BenchReport } from '../src/index.js';
+import { formatTable, inferenceOnly, logTicks, timeIt, onlyModels, parseArgs, ratioChart, ratioOf, relativeDifference, runBench, writeOutputs, PAIRINGS, QUICK, type BenchReport } from '../src/index.js';
 import { expectedRows, expectSpreadsAndRatios, rowSummary, TINY } from './rows.js';
 
 describe('benchmark runner', () => {
@@ -11,7 +11,7 @@ describe('benchmark runner', () => {
   it('runs every suite for every pairing on tiny sizes and reports ratios', async () => {
     report = await runBench(TINY);
     expect(report.webgpu?.ok, `webgpu setup: ${report.webgpu?.detail}`).toBe(true);
-    expect(rowSummary(report.rows)).toEqual(expectedRows(['cpu', 'wasm 1T', 'wasm 2T', 'webgpu']));
+    expect(rowSummary(report.rows)).toEqual(expectedRows(['cpu', 'wasm 1T', 'wasm 2T', 'webgpu'], 'onnxruntime-node'));
     // Every timed number comes with the spread behind it (min–max of repeats or rounds), which
     // holds it; peak memory is counted once, exactly.
     expectSpreadsAndRatios(report.rows);
@@ -24,6 +24,8 @@ describe('benchmark runner', () => {
       expect(r.peer).toBe(same.peer);
     }
     expect(report.tfjsWasm).toMatchObject({ version: '4.22.0', threads: 1 });
+    // The exported models ran in onnxruntime-node on as many threads as the Tessera rows they face.
+    expect(report.onnxRuntime).toMatchObject({ name: 'onnxruntime-node', version: '1.30.0', threads: [1, 2] });
     // The sweep: every size for Tessera wasm 1T/2T, cpu, webgpu and the three TF.js backends.
     expect(report.sweep!.matmul.map((p) => `${p.n} ${p.contender}`)).toEqual(
       [8, 16].flatMap((n) => ['wasm 1T', 'wasm 2T', 'cpu', 'webgpu', 'tfjs cpu', 'tfjs wasm', 'tfjs webgpu'].map((c) => `${n} ${c}`)),
@@ -35,6 +37,7 @@ describe('benchmark runner', () => {
     expect(table).toContain('GFLOP/s (wasm 2T)');
     expect(table).toContain('ms (webgpu)');
     expect(table).toContain('n/a (not supported by tfjs wasm)');
+    expect(table).toContain('ms (onnxruntime-node 2T)');
   }, 600_000);
 
   it('writes the JSON, the Markdown table and the charts', async () => {
@@ -46,6 +49,8 @@ describe('benchmark runner', () => {
     expect(json.rows).toHaveLength(report.rows.length);
     const md = await readFile(join(dir, 'results.md'), 'utf8');
     expect(md).toContain('`pnpm bench --test`');
+    expect(md).toContain('- ONNX Runtime: onnxruntime-node 1.30.0, CPU execution provider');
+    expect(md).toContain('| peer | Tessera better by |');
     expect(md.split('\n').filter((l) => l.startsWith('| ') && l.includes('×**'))).toHaveLength(report.rows.filter((r) => r.ratio !== null).length);
     const svg = await readFile(join(dir, 'ratios.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
@@ -103,17 +108,21 @@ describe('benchmark runner', () => {
     expectSpreadsAndRatios(r.rows);
   }, 120_000);
 
-  it('--models keeps only those models\' training and inference rows', () => {
+  it('--models keeps only those models\' training and inference rows; --inference only the inference rows', () => {
     const o = onlyModels(QUICK, ['resnet', 'lenet5']);
     expect(o).toMatchObject({ matmulSizes: [], convBatch: 0, bandwidthSize: 0, softmaxCe: null, sweep: null, mlpSteps: 0, cnnSteps: 0, lenetSteps: QUICK.lenetSteps, resnetSteps: QUICK.resnetSteps });
     expect(o.resnetSteps).toBeGreaterThan(0);
     expect(o.inference).toEqual(QUICK.inference!.filter(([k]) => k === 'lenet5'));
+    expect(o.onnxInference).toEqual(QUICK.onnxInference!.filter(([k]) => k === 'lenet5'));
     expect(parseArgs(['--models', 'resnet'])).toMatchObject({ models: ['resnet'] });
+    // --inference keeps the inference rows alone, against TF.js and ONNX Runtime.
+    expect(inferenceOnly(o)).toMatchObject({ matmulSizes: [], lenetSteps: 0, resnetSteps: 0, sweep: null, inference: o.inference, onnxInference: o.onnxInference });
     expect(() => parseArgs(['--models', 'vgg'])).toThrow('--models: unknown model(s) vgg; expected a comma-separated list of mlp, lenet5, cnn, resnet');
   });
 
   it('parses its flags and rejects unknown ones', () => {
-    expect(parseArgs(['--full', '--backends', 'cpu,wasm', '--out', 'x'])).toEqual({ full: true, browser: false, out: 'x', backends: ['cpu', 'wasm'], sweep: true });
+    expect(parseArgs(['--full', '--backends', 'cpu,wasm', '--out', 'x'])).toEqual({ full: true, browser: false, out: 'x', backends: ['cpu', 'wasm'], sweep: true, inference: false });
+    expect(parseArgs(['--inference'])).toMatchObject({ inference: true });
     expect(parseArgs(['--', '--no-sweep'])).toMatchObject({ full: false, sweep: false, out: 'out/bench' });
     expect(parseArgs(['--browser', '--full'])).toMatchObject({ full: true, browser: true, out: 'out/bench-browser' });
     expect(parseArgs(['--browser', '--out', 'y'])).toMatchObject({ browser: true, out: 'y' });

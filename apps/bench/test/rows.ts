@@ -8,6 +8,7 @@ export const TINY: BenchOptions = {
   matmulSizes: [16], convBatch: 2, bandwidthSize: 4096, softmaxCe: [8, 10],
   mlpSteps: 1, lenetSteps: 1, cnnSteps: 1, mlpBatch: 16, lenetBatch: 4, cnnBatch: 2,
   inference: [['mlp', 1], ['mlp', 3], ['lenet5', 1], ['lenet5', 3]],
+  onnxInference: [['mlp', 1], ['lenet5', 3]],
   minMs: 1, warmup: 1, rounds: 1, webgpuScale: 1,
   sweep: { sizes: [8, 16], threads: [1, 2], minMs: 1, mlpSteps: 1 },
   log: () => {},
@@ -18,8 +19,11 @@ export function rowSummary(rows: Row[]): string[] {
   return rows.map((r) => `${r.benchmark} | ${r.contender} | ${r.peerName}${r.peer === null ? ' n/a' : ''}`);
 }
 
-/** The rows TINY yields for these Tessera contenders, each against its TF.js peer. */
-export function expectedRows(contenders: string[]): string[] {
+/**
+ * The rows TINY yields for these Tessera contenders, each against its TF.js peer, and the wasm ones
+ * against ONNX Runtime (`onnx`: onnxruntime-node or onnxruntime-web) on as many threads.
+ */
+export function expectedRows(contenders: string[], onnx: string): string[] {
   const training = (model: string, batch: number, tessera: string, peers: string[]): string[] => [
     ...peers.map((p) => `${model} training (batch ${batch}) | ${tessera} | ${p}`),
     `peak tensor memory, ${model} training (batch ${batch}) step | ${tessera} | ${peers[peers.length - 1]!.replace(' n/a', '')}`,
@@ -45,6 +49,7 @@ export function expectedRows(contenders: string[]): string[] {
       `MLP 784-128-10 inference, batch 3 | ${tessera} | ${peer}`,
       `LeNet-5 inference, batch 1 | ${tessera} | ${peer}`,
       `LeNet-5 inference, batch 3 | ${tessera} | ${peer}`,
+      ...(tessera.startsWith('wasm') ? [`MLP 784-128-10 inference, batch 1 | ${tessera} | ${onnx} ${tessera.split(' ')[1]}`, `LeNet-5 inference, batch 3 | ${tessera} | ${onnx} ${tessera.split(' ')[1]}`] : []),
     ];
   };
   return contenders.flatMap(pairing);

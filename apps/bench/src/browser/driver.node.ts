@@ -15,7 +15,8 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { TFJS_WASM_DIR } from '../contenders.node.js';
 import { formatTable, row, type Row } from '../harness.js';
-import { needsData, type BenchOptions } from '../rows.js';
+import { PAIRINGS } from '../contenders.js';
+import { inferenceOnly, needsData, type BenchOptions } from '../rows.js';
 import { benchMnist, machine, type BenchReport } from '../run.js';
 import type { OpOptions } from '../suites.js';
 import { encodeBatches, type BenchPage, type PageMatmul, type PageOptions, type PageRun } from './protocol.js';
@@ -60,7 +61,7 @@ async function bundlePage(root: string): Promise<string> {
 }
 
 /** Everything the page fetches, by path, with its content type. */
-async function pageFiles(root: string, withData: boolean): Promise<Map<string, [string, string | Uint8Array]>> {
+async function pageFiles(root: string, withData: boolean, withOnnx: boolean): Promise<Map<string, [string, string | Uint8Array]>> {
   const require = createRequire(join(root, 'package.json'));
   const files = new Map<string, [string, string | Uint8Array]>([
     ['/', ['text/html', HTML]],
@@ -70,6 +71,12 @@ async function pageFiles(root: string, withData: boolean): Promise<Map<string, [
   ]);
   for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     files.set(`/tfjs-wasm/${name}`, ['application/wasm', await readFile(join(TFJS_WASM_DIR, name))]);
+  }
+  if (withOnnx) {
+    const ortDist = dirname(require.resolve('onnxruntime-web'));
+    for (const [name, type] of [['ort.wasm.min.mjs', 'text/javascript'], ['ort-wasm-simd-threaded.mjs', 'text/javascript'], ['ort-wasm-simd-threaded.wasm', 'application/wasm']]) {
+      files.set(`/ort/${name}`, [type!, await readFile(join(ortDist, name!))]);
+    }
   }
   if (withData) {
     const { images, labels } = await benchMnist();
@@ -114,6 +121,28 @@ async function withPage<T>(browser: Browser, url: string, log: (s: string) => vo
 type PageGlobal = typeof globalThis & { tesseraBench: BenchPage };
 
 /**
+ * onnxruntime-web starts its thread pool once per page, on 1 thread in the main page load: its rows
+ * against the other wasm thread counts (2T) run in a page load of their own (`?ortThreads=2`),
+ * only those rows, and join the run's rows after the last row of their contender.
+ */
+async function onnxOtherThreads(browser: Browser, origin: string, o: PageOptions, run: PageRun, log: (s: string) => void): Promise<void> {
+  const counts = [...new Set(PAIRINGS.filter((p) => p.tessera.backend === 'wasm').map((p) => p.tessera.threads))];
+  for (const threads of counts.filter((t) => !run.onnxRuntime?.threads.includes(t))) {
+    log(`-- onnxruntime-web on ${threads} threads (a page load of its own)`);
+    const only: PageOptions = { ...inferenceOnly(o), inference: [], backends: ['wasm'] };
+    const more: PageRun = await withPage(browser, `${origin}/?simd=auto&ortThreads=${threads}`, log, (page) =>
+      page.evaluate(([po]) => (globalThis as PageGlobal).tesseraBench.run(po, 0), [only] as const),
+    );
+    for (const r of more.rows) {
+      let at = run.rows.length - 1;
+      while (at >= 0 && run.rows[at]!.contender !== r.contender) at--;
+      run.rows.splice(at < 0 ? run.rows.length : at + 1, 0, r);
+    }
+    if (run.onnxRuntime && more.onnxRuntime) run.onnxRuntime.threads = [...run.onnxRuntime.threads, ...more.onnxRuntime.threads].sort((a, b) => a - b);
+  }
+}
+
+/**
  * Tessera's relaxed-SIMD build against its plain SIMD build, matmul n³ on 1 thread: a page creates
  * one wasm backend, so each build runs in its own page load, alternating (relaxed, plain) `rounds`
  * times; each load checks its product against TF.js wasm's, and the best load of each build counts.
@@ -141,7 +170,8 @@ export async function runBrowserBench(o: BrowserBenchOptions): Promise<BenchRepo
   const start = loadavg();
   const root = appRoot();
   const backends = o.backends ?? ['cpu', 'wasm', 'webgpu'];
-  const { server, origin } = await serve(await pageFiles(root, needsData(o)));
+  const onnx = backends.includes('wasm') && (o.onnxInference?.length ?? 0) > 0;
+  const { server, origin } = await serve(await pageFiles(root, needsData(o), onnx));
   const flags = [...CHROMIUM_FLAGS, ...(backends.includes('webgpu') ? WEBGPU_FLAGS : [])];
   const executablePath = o.executablePath ?? process.env['TESSERA_CHROMIUM'] ?? '/usr/bin/chromium';
   let browser: Browser | undefined;
@@ -157,6 +187,7 @@ export async function runBrowserBench(o: BrowserBenchOptions): Promise<BenchRepo
       page.evaluate(([po, n]) => (globalThis as PageGlobal).tesseraBench.run(po, n), [pageOptions, wasm ? n : 0] as const),
     );
     if (!run.page.crossOriginIsolated) throw new Error('the bench page is not cross-origin isolated: SharedArrayBuffer, and so threads, are unavailable');
+    if (onnx) await onnxOtherThreads(browser, origin, pageOptions, run, log);
     if (run.tfjsWasm) {
       // TF.js picks its thread count when it starts: a second page load asks it for 2.
       const asked = await withPage(browser, `${origin}/?tfjsThreads=2`, log, (page) => page.evaluate(() => (globalThis as PageGlobal).tesseraBench.tfjsWasm()));
