@@ -54,11 +54,18 @@ export interface GenerateOptions {
   backend: BackendName | undefined;
 }
 
-export type Options = TrainOptions | GenerateOptions | { command: 'help' };
+export interface EvaluateOptions {
+  command: 'evaluate';
+  modelDir: string;
+  backend: BackendName | undefined;
+}
+
+export type Options = TrainOptions | GenerateOptions | EvaluateOptions | { command: 'help' };
 
 export const USAGE = `Usage:
   text-generator [train] [options]                    train a language model, write the report and the model
   text-generator generate --model-dir DIR [options]   print samples from a saved model
+  text-generator evaluate --model-dir DIR             score a saved model on validation and test
 
 Train options:
   --data names|brown        English first names, per character (default), or the Brown corpus, per word
@@ -146,8 +153,13 @@ export function parseArgs(argv: string[]): Options {
   const args = [...argv];
   if (args[0] === '--') args.shift();
   if (args.includes('--help') || args.includes('-h') || args[0] === 'help') return { command: 'help' };
-  let command: 'train' | 'generate' = 'train';
-  if (args[0] === 'train' || args[0] === 'generate') command = args.shift() as 'train' | 'generate';
+  const command = args[0] === 'train' || args[0] === 'generate' || args[0] === 'evaluate' ? (args.shift() as 'train' | 'generate' | 'evaluate') : 'train';
+  if (command === 'evaluate') {
+    const v = parseFlags(args, { 'model-dir': { type: 'string' }, backend: { type: 'string' } } as const, 'evaluate');
+    const modelDir = v['model-dir'] as string | undefined;
+    if (!modelDir) fail('evaluate needs --model-dir DIR (a model directory written by training, e.g. out/names-lstm/model)');
+    return { command, modelDir, backend: oneOf('backend', v['backend'] as string | undefined, BACKEND_NAMES) };
+  }
   if (command === 'generate') {
     const v = parseFlags(args, GENERATE_FLAGS, 'generate');
     const s = (k: string): string | undefined => v[k] as string | undefined;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import '@tessera/backend-cpu';
 import { USAGE, parseArgs } from './args.js';
+import { evaluate } from './evaluate.js';
 import { generate } from './sample.js';
 import { train } from './train.js';
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
     return;
   }
   if (o.command === 'generate') await generate(o);
+  else if (o.command === 'evaluate') await evaluate(o);
   else await train(o);
 }
 

@@ -27,6 +27,12 @@ describe('parseArgs', () => {
     expect(parseArgs(['generate', '--model-dir', 'd'])).toMatchObject({ temperature: 1, count: 10, seed: 1, prompt: '', topK: undefined, topP: undefined });
   });
 
+  it('reads evaluate options', () => {
+    expect(parseArgs(['evaluate', '--model-dir', 'd', '--backend', 'cpu'])).toEqual({ command: 'evaluate', modelDir: 'd', backend: 'cpu' });
+    expect(() => parseArgs(['evaluate'])).toThrow(/evaluate needs --model-dir DIR/);
+    expect(() => parseArgs(['evaluate', '--model-dir', 'd', '--seed', '1'])).toThrow(/evaluate: Unknown option '--seed'/);
+  });
+
   it('help', () => {
     for (const a of [['--help'], ['-h'], ['help'], ['generate', '--help']]) expect(parseArgs(a)).toEqual({ command: 'help' });
   });

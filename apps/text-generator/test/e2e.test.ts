@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memory } from '@tessera/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate, parseArgs, train, type GenerateOptions, type TrainOptions } from '../src/index.js';
+import { evaluate, generate, parseArgs, train, type GenerateOptions, type TrainOptions } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-text-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +39,11 @@ describe('text generator end to end (a few dozen names, one epoch)', () => {
     // Every character of the 40 names is a labelled point.
     expect(JSON.parse(readFileSync(join(r.modelDir, 'vocab.json'), 'utf8'))).toMatchObject({ format: 'tessera-tokenizer', level: 'char' });
 
+    // evaluate scores the saved model as training did.
+    const scored = await evaluate({ command: 'evaluate', modelDir: r.modelDir, backend: 'cpu' }, () => {});
+    expect(scored.test.crossEntropy).toBeCloseTo(r.test.crossEntropy, 5);
+    expect(scored.validation.tokens).toBe(5845);
+
     const out1: string[] = [];
     const a = await generate(generateArgs(r.modelDir), (s) => out1.push(s));
     const b = await generate(generateArgs(r.modelDir), () => {});
@@ -69,6 +74,7 @@ describe('text generator end to end (a few dozen names, one epoch)', () => {
     const before = memory().numTensors;
     const r = await train(trainArgs('transformer', join(dir, 'transformer')), () => {});
     expect(r.test.tokens).toBe(5933);
+    expect((await evaluate({ command: 'evaluate', modelDir: r.modelDir, backend: 'cpu' }, () => {})).test.crossEntropy).toBeCloseTo(r.test.crossEntropy, 5);
     const a = await generate(generateArgs(r.modelDir, ['--top-p', '0.9']), () => {});
     expect(await generate(generateArgs(r.modelDir, ['--top-p', '0.9']), () => {})).toEqual(a);
     // <bos>, the prompt and what is generated must fit in its positions (the longest name + 1).
