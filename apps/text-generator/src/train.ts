@@ -26,9 +26,9 @@ export interface Hyperparameters {
 
 /** The defaults per task (chosen on validation; docs/results.md has the runs). */
 export const DEFAULTS: Record<`${DataName}-${ModelKind}`, Omit<Hyperparameters, 'seqLength'> & { seqLength: number | null }> = {
-  'names-lstm': { epochs: 20, batchSize: 64, lr: 3e-3, embeddingDim: 32, units: 128, layers: 1, heads: 1, dropout: 0.1, seqLength: null },
-  'names-transformer': { epochs: 20, batchSize: 64, lr: 2e-3, embeddingDim: 64, units: 256, layers: 2, heads: 4, dropout: 0.1, seqLength: null },
-  'brown-lstm': { epochs: 1, batchSize: 64, lr: 3e-3, embeddingDim: 128, units: 128, layers: 1, heads: 1, dropout: 0, seqLength: 35 },
+  'names-lstm': { epochs: 30, batchSize: 64, lr: 3e-3, embeddingDim: 32, units: 128, layers: 1, heads: 1, dropout: 0.1, seqLength: null },
+  'names-transformer': { epochs: 40, batchSize: 64, lr: 2e-3, embeddingDim: 64, units: 256, layers: 2, heads: 4, dropout: 0.1, seqLength: null },
+  'brown-lstm': { epochs: 1, batchSize: 32, lr: 3e-3, embeddingDim: 128, units: 128, layers: 1, heads: 1, dropout: 0, seqLength: 20 },
   'brown-transformer': { epochs: 1, batchSize: 32, lr: 1e-3, embeddingDim: 128, units: 512, layers: 2, heads: 4, dropout: 0, seqLength: 64 },
 };
 
