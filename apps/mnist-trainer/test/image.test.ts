@@ -140,7 +140,8 @@ describe('command line', () => {
   });
 
   it('names bad options and values', () => {
-    expect(() => parseArgs(['--model', 'resnet'])).toThrow(/--model must be one of mlp, mlp-deep, lenet5, cnn, got 'resnet'/);
+    expect(() => parseArgs(['--model', 'vgg'])).toThrow(/--model must be one of mlp, mlp-deep, lenet5, cnn, resnet, got 'vgg'/);
+    expect(() => parseArgs(['--export', 'tflite'])).toThrow(/--export must be one of safetensors, onnx, got 'tflite'/);
     expect(() => parseArgs(['--epochs', '0'])).toThrow(/--epochs must be an integer >= 1/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown option --frobnicate/);
     expect(() => parseArgs(['--label-smoothing', '1'])).toThrow(/--label-smoothing must be in \[0, 1\), got '1'/);
