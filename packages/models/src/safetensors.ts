@@ -108,7 +108,8 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer, op = 'rea
   return { metadata, tensors, dataStart };
 }
 
-function float16(h: number): number {
+/** An IEEE half-precision value (its 16 bits) as a number. */
+export function float16(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

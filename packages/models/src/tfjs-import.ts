@@ -13,6 +13,7 @@ import {
 } from '@tessera/layers';
 import { ITERATIONS_WEIGHT, train, type Optimizer } from '@tessera/optimizers';
 import { allLayers } from './io.js';
+import { float16 } from './safetensors.js';
 import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 
@@ -266,15 +267,6 @@ interface WeightRecord {
   used: boolean;
 }
 
-function float16ToFloat32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
 function decodeWeights(specs: TfjsWeightSpec[], data: Uint8Array, where: string): Map<string, WeightRecord> {
   const out = new Map<string, WeightRecord>();
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -290,7 +282,7 @@ function decodeWeights(specs: TfjsWeightSpec[], data: Uint8Array, where: string)
         throw fail(where, `weight '${spec.name}' is quantized as ${q.dtype} without its scale and min`);
       }
       for (let i = 0; i < n; i++) {
-        if (q.dtype === 'float16') values[i] = float16ToFloat32(view.getUint16(o + 2 * i, true));
+        if (q.dtype === 'float16') values[i] = float16(view.getUint16(o + 2 * i, true));
         else {
           const v = q.dtype === 'uint8' ? view.getUint8(o + i) : view.getUint16(o + 2 * i, true);
           values[i] = integer ? Math.round(v * q.scale! + q.min!) : v * q.scale! + q.min!;
