@@ -35,6 +35,12 @@ export interface TrainOptions {
   inputs: 'unit' | 'standard' | undefined;
   /** Label smoothing of the cross-entropy (0: one-hot targets); default per model. */
   labelSmoothing: number | undefined;
+  /** Random shifts of the training images by up to this many pixels; default per model (resnet: 2). */
+  shift: number | undefined;
+  /** Mirror training images left-right at random; default per model (none). */
+  flip: boolean | undefined;
+  /** wasm threads (default 1). */
+  threads: number;
   /** Formats written beside the saved model (`--export`, repeatable or comma-separated). */
   exports: ExportFormat[];
   verbose: number;
@@ -75,6 +81,11 @@ Train options:
                                     deviation by a Rescaling layer saved in the model (default per model)
   --label-smoothing X               train against targets (1 - X)·one-hot + X/10 (0 <= X < 1; default
                                     per model: 0.1 for mlp, 0 for the others)
+  --shift N                         augment the training images with random shifts of up to N pixels
+                                    (0 = none; default per model: 2 for resnet, 0 for the others)
+  --flip, --no-flip                 mirror training images left-right at random (Fashion-MNIST's
+                                    clothes, not digits; default off)
+  --threads N                       wasm backend threads (default 1)
   --export FORMAT[,FORMAT]          also write the trained model as: safetensors (model.safetensors, the
                                     weights in PyTorch's names and layouts, docs/interop.md); onnx
                                     (model.onnx, for onnxruntime and other ONNX runtimes); repeatable
@@ -90,6 +101,12 @@ function num(flag: string, v: string | undefined, integer: boolean, min: number)
   const n = Number(v);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) fail(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got '${v}'`);
   return n;
+}
+
+/** A flag that takes no value (`--flip=no` is an error, not a silent `--flip`). */
+function noValue<T>(flag: string, inline: string | undefined, v: T): T {
+  if (inline !== undefined) fail(`${flag} takes no value, got '${flag}=${inline}'`);
+  return v;
 }
 
 function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T {
@@ -120,7 +137,8 @@ export function parseArgs(argv: string[]): Options {
   }
   const o: TrainOptions = {
     command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined, lrDecay: undefined,
-    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, labelSmoothing: undefined, exports: [], verbose: 1,
+    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, labelSmoothing: undefined,
+    shift: undefined, flip: undefined, threads: 1, exports: [], verbose: 1,
   };
   while (args.length) {
     const a = args.shift()!;
@@ -152,13 +170,17 @@ export function parseArgs(argv: string[]): Options {
         o.labelSmoothing = x;
         break;
       }
+      case '--shift': o.shift = num(flag, value(), true, 0); break;
+      case '--flip': o.flip = noValue(flag, inline, true); break;
+      case '--no-flip': o.flip = noValue(flag, inline, false); break;
+      case '--threads': o.threads = num(flag, value(), true, 1); break;
       case '--export':
         for (const f of (value() ?? '').split(',')) {
           const format = oneOf(flag, f, EXPORT_FORMATS);
           if (!o.exports.includes(format)) o.exports.push(format);
         }
         break;
-      case '--quiet': o.verbose = 2; break;
+      case '--quiet': o.verbose = noValue(flag, inline, 2); break;
       default: fail(`unknown option ${a}`);
     }
   }

@@ -63,6 +63,11 @@ export interface TrainResult {
 /** Trains one of the classic models on MNIST, evaluates on the test set, saves model and report. */
 export async function train(o: TrainOptions, log: (s: string) => void = console.log): Promise<TrainResult> {
   const backend = await selectBackend(o.backend);
+  if (o.threads > 1) {
+    if (backend !== 'wasm') throw new Error(`--threads ${o.threads}: threads are the wasm backend's, and this run is on ${backend}`);
+    const { setThreads } = await import('@tessera/backend-wasm');
+    await setThreads(o.threads);
+  }
   setSeed(o.seed);
   const recipe = RECIPES[o.model];
   const epochs = o.epochs ?? recipe.epochs;
@@ -71,6 +76,9 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const lrDecay = o.lrDecay ?? recipe.lrDecay;
   const optimizerName = o.optimizer ?? recipe.optimizer;
   const labelSmoothing = o.labelSmoothing ?? recipe.labelSmoothing;
+  const shift = o.shift ?? recipe.augment?.shift ?? 0;
+  const flip = o.flip ?? recipe.augment?.flipHorizontal ?? false;
+  if ((shift > 0 || flip) && recipe.input !== 'image') throw new Error(`--shift/--flip move pixels of images; the ${o.model} model takes flat rows of 784`);
   const outDir = resolve(o.out ?? join('out', o.model));
   await checkWritable(outDir);
 
@@ -87,11 +95,13 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const rate = describeRate(lr, lrDecay);
   const lossText = labelSmoothing > 0 ? `cross-entropy with label smoothing ${labelSmoothing}` : 'cross-entropy';
   log(`optimizer ${optimizerName} ${rate}, ${lossText}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
+  const augment = shift > 0 || flip ? { shift, flipHorizontal: flip } : undefined;
+  log(augment ? `training images augmented: random shifts of up to ${shift} pixel(s)${flip ? ', mirrored left-right half the time' : ''}` : 'no augmentation');
 
   const trainSet = batchesFromArrays(
     data.train.images.subarray(0, nTrain * 784), [nTrain, ...rowShape],
     data.train.labels.subarray(0, nTrain), [nTrain],
-    { batchSize, shuffle: true, seed: o.seed, xScale: 1 / 255, oneHot: 10 },
+    { batchSize, shuffle: true, seed: o.seed, xScale: 1 / 255, oneHot: 10, ...(augment ? { augment } : {}) },
   );
   const toX = (images: Uint8Array, n: number): Tensor => tensor(imagesToFloat32(images), [n, ...rowShape]);
   const toY = (labels: Uint8Array): Tensor => tidy(() => oneHot(tensor(Int32Array.from(labels), [labels.length], 'int32'), 10));
@@ -152,6 +162,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['optimizer', `${optimizerName}, ${rate}`],
     ['loss', lossText + (labelSmoothing > 0 ? ' (the losses shown include it)' : '')],
     ['inputs', stats ? `standardised (mean ${stats.mean.toFixed(4)}, deviation ${stats.std.toFixed(4)})` : 'pixels / 255'],
+    ['augmentation', augment ? `random shifts of up to ${shift} px${flip ? ', left-right mirroring' : ''}` : 'none'],
     ['batch size / epochs', `${batchSize} / ${history.epoch.length}`],
     ['images', `${nTrain} train, ${nVal > 0 ? `${nVal} held-out validation` : 'validation curves = test set (monitoring only)'}, ${nTest} test`],
     ['parameters', model.countParams().toLocaleString('en-US')],
@@ -160,7 +171,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['test loss', testLogs['loss']!.toFixed(4)],
   ];
   await writeFile(join(outDir, 'report.html'), renderReport({ title: `Tessera MNIST — ${o.model}`, facts, history: history.history, confusion, classNames: [...data.classNames] }));
-  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, lrDecay, optimizer: optimizerName, labelSmoothing, inputs: stats ? 'standard' : 'unit' }, inputStats: stats ?? null, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
+  await writeFile(join(outDir, 'history.json'), JSON.stringify({ options: { ...o, epochs, batchSize, lr, lrDecay, optimizer: optimizerName, labelSmoothing, shift, flip, inputs: stats ? 'standard' : 'unit' }, inputStats: stats ?? null, backend, seconds, testAccuracy, testLoss: testLogs['loss'], history: history.history, confusion }, null, 1));
   model.dispose();
   log(`test accuracy: ${(100 * testAccuracy).toFixed(2)}% (loss ${testLogs['loss']!.toFixed(4)}) — ${seconds.toFixed(1)} s of training on ${getBackend()}`);
   log(`saved model to ${join(outDir, 'model')} and the report to ${join(outDir, 'report.html')}`);

@@ -11,6 +11,7 @@ import { parseArgs, pixelStats, predict, train, type TrainOptions } from '../src
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-mnist-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const failure = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: Error) => e.message);
 
 describe('MNIST trainer end to end (short run)', () => {
   it('trains the MLP on 4000 images, saves model and report, and predicts digit files', async () => {
@@ -60,7 +61,6 @@ describe('MNIST trainer end to end (short run)', () => {
     const t0 = performance.now();
     const o = { ...(parseArgs(['--model', 'mlp', '--epochs', '1', '--limit', '500']) as TrainOptions), out: join(blocker, 'run'), verbose: 0 };
     // (.then/catch, not expect().rejects: a resolved run would be pretty-printed with the whole model.)
-    const failure = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: Error) => e.message);
     expect(await failure(train(o, () => {}))).toMatch(/^--out .*blocker\/run: cannot write there \(.*\); choose a writable directory — checked before training/);
     expect(performance.now() - t0).toBeLessThan(2000); // no data was loaded, nothing trained
 
@@ -106,6 +106,18 @@ describe('MNIST trainer end to end (short run)', () => {
     expect((parseArgs(['--export', 'safetensors', '--export=safetensors']) as TrainOptions).exports).toEqual(['safetensors']);
   });
 
+  it('parses the augmentation and thread flags, and refuses what they cannot do', async () => {
+    expect(parseArgs(['--shift', '3', '--flip', '--threads', '2'])).toMatchObject({ shift: 3, flip: true, threads: 2 });
+    expect(parseArgs(['--flip', '--no-flip'])).toMatchObject({ shift: undefined, flip: false, threads: 1 });
+    expect(() => parseArgs(['--shift', '-1'])).toThrow(/--shift must be an integer >= 0, got '-1'/);
+    expect(() => parseArgs(['--flip=yes'])).toThrow(/--flip takes no value, got '--flip=yes'/);
+    expect(() => parseArgs(['--threads', '0'])).toThrow(/--threads must be an integer >= 1, got '0'/);
+    const flat = { ...(parseArgs(['--model', 'mlp', '--shift', '2', '--limit', '100']) as TrainOptions), out: join(dir, 'flat-shift'), verbose: 0 };
+    expect(await failure(train(flat, () => {}))).toMatch(/--shift\/--flip move pixels of images; the mlp model takes flat rows of 784/);
+    const threadsOnCpu = { ...(parseArgs(['--model', 'mlp', '--backend', 'cpu', '--threads', '2', '--limit', '100']) as TrainOptions), out: join(dir, 'cpu-threads'), verbose: 0 };
+    expect(await failure(train(threadsOnCpu, () => {}))).toMatch(/--threads 2: threads are the wasm backend's, and this run is on cpu/);
+  });
+
   it('--model resnet trains the functional residual network, saves it, and predict reloads it', async () => {
     // A tiny IDX copy of MNIST (256 train, 100 test images) through --data-dir keeps this to seconds.
     const mnist = await loadMnist({ limit: { train: 256, test: 100 } });
@@ -123,7 +135,10 @@ describe('MNIST trainer end to end (short run)', () => {
     expect(lines.some((l) => l.includes('192 train / 64 validation / 100 test images'))).toBe(true);
     expect(lines.some((l) => l.includes('Total params: 78,426'))).toBe(true);
     expect(lines.some((l) => /stage2_block1_add \(Add\)/.test(l))).toBe(true);
-    expect(lines.some((l) => l.includes('optimizer adam learning rate 0.001 × 0.8 per epoch'))).toBe(true);
+    expect(lines.some((l) => l.includes('optimizer adam learning rate 0.001 × 0.75 per epoch'))).toBe(true);
+    // The recipe's augmentation (issue 16's bars): random shifts of up to 2 pixels.
+    expect(lines).toContain('training images augmented: random shifts of up to 2 pixel(s)');
+    expect(JSON.parse(readFileSync(join(r.outDir, 'history.json'), 'utf8'))).toMatchObject({ options: { shift: 2, flip: false } });
     expect(r.history.history['val_accuracy']).toHaveLength(1);
     expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(100);
     const saved = readFileSync(join(r.outDir, 'model', 'model.json'), 'utf8');

@@ -14,7 +14,7 @@ export {
   Dataset,
   type BatchOptions, type Batched, type Element, type GeneratorSource, type ShapedArray, type ShuffleOptions,
 } from './dataset.js';
-export { batchesFromArrays, type ArrayBatchOptions, type Batch } from './batches.js';
+export { batchesFromArrays, type ArrayBatchOptions, type Batch, type ImageAugmentation } from './batches.js';
 export { trainValidationSplit, type SplitOptions } from './split.js';
 export {
   applyNormalization, fitMeanStd, fitMinMax, normalize,
