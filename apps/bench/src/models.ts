@@ -8,10 +8,22 @@ import { peerLabel, tesseraLabel, useTessera, useTfjs, type Pairing, type Peer }
 import { duel, rangeOf, relativeDifference, row, type Row } from './harness.js';
 import { AGREE, assertSameInputs, isUnsupported, readDisposing } from './suites.js';
 
-export type ModelKind = 'mlp' | 'lenet5' | 'cnn' | 'resnet';
-export const MODEL_KINDS: ModelKind[] = ['mlp', 'lenet5', 'cnn', 'resnet'];
+export type ModelKind = 'mlp' | 'lenet5' | 'cnn' | 'resnet' | 'lstm';
+export const MODEL_KINDS: ModelKind[] = ['mlp', 'lenet5', 'cnn', 'resnet', 'lstm'];
 
-export const MODEL_NAMES: Record<ModelKind, string> = { mlp: 'MLP 784-128-10', lenet5: 'LeNet-5', cnn: 'CNN 32/64', resnet: 'ResNet 16/32/64' };
+/**
+ * The character LSTM of apps/text-generator's names task (issue 17): Embedding(31, 32) →
+ * LSTM(128, every step's output) → Dense(31, softmax), on rows of 16 tokens, next-token targets.
+ */
+export const TEXT_LSTM = { vocab: 31, steps: 16, embedding: 32, units: 128 } as const;
+
+export const MODEL_NAMES: Record<ModelKind, string> = {
+  mlp: 'MLP 784-128-10',
+  lenet5: 'LeNet-5',
+  cnn: 'CNN 32/64',
+  resnet: 'ResNet 16/32/64',
+  lstm: `LSTM language model ${TEXT_LSTM.vocab}-${TEXT_LSTM.embedding}-${TEXT_LSTM.units}-${TEXT_LSTM.vocab} (${TEXT_LSTM.steps} steps)`,
+};
 
 export interface TrainingData {
   images: Float32Array;
@@ -25,7 +37,7 @@ export function trainingData(images: Uint8Array, labels: Uint8Array): TrainingDa
 }
 
 export function inputShape(kind: ModelKind): number[] {
-  return kind === 'mlp' ? [784] : [28, 28, 1];
+  return kind === 'mlp' ? [784] : kind === 'lstm' ? [TEXT_LSTM.steps] : [28, 28, 1];
 }
 
 /** conv → pool → conv → pool → dense stack of the CNN kinds. */
@@ -65,6 +77,20 @@ function tfjsResnet(): tfl.LayersModel {
 /** A model of the bench built by TF.js's layers API, with fresh random weights. */
 export function buildTfjs(kind: ModelKind): tfl.LayersModel {
   if (kind === 'resnet') return tfjsResnet();
+  if (kind === 'lstm') {
+    const { vocab, steps, embedding, units } = TEXT_LSTM;
+    return tfl.sequential({
+      name: 'text_lstm',
+      layers: [
+        tfl.layers.embedding({ inputDim: vocab, outputDim: embedding, inputLength: steps }),
+        // TF.js's LSTM defaults to a hard sigmoid on the gates; Keras 3 and Tessera use the sigmoid.
+        // Its orthogonal recurrent initializer fails on its wasm backend in 4.22 ("rMat.flatten is
+        // not a function"): the starting weights of a speed row need not be orthogonal.
+        tfl.layers.lstm({ units, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }),
+        tfl.layers.dense({ units: vocab, activation: 'softmax' }),
+      ],
+    });
+  }
   if (kind === 'mlp') {
     return tfl.sequential({ layers: [tfl.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 10, activation: 'softmax' })] });
   }
@@ -118,6 +144,37 @@ export async function buildTessera(kind: ModelKind): Promise<Model> {
   return importTessera(await savedTfjs(kind));
 }
 
+/** One training batch as both frameworks take it: inputs (pixels, or int32 token ids) and one-hot targets. */
+export interface ModelBatch {
+  x: Float32Array | Int32Array;
+  xShape: number[];
+  y: Float32Array;
+  yShape: number[];
+}
+
+/**
+ * Batch i of a model's training data: MNIST images and one-hot labels (`batchOf`), or for the LSTM
+ * rows of token ids in [1, vocab) — a fixed pseudo-random text, the same for both frameworks (the
+ * speed of a step does not depend on which tokens it sees) — with each next token one-hot as target.
+ */
+export function batchFor(kind: ModelKind, data: TrainingData, batchSize: number, i: number): ModelBatch {
+  if (kind !== 'lstm') {
+    const { x, y } = batchOf(data, batchSize, i);
+    return { x, xShape: [batchSize, ...inputShape(kind)], y, yShape: [batchSize, 10] };
+  }
+  const { vocab, steps } = TEXT_LSTM;
+  const x = new Int32Array(batchSize * steps);
+  const y = new Float32Array(batchSize * steps * vocab);
+  const token = (row: number, t: number): number => 1 + (Math.imul((i * batchSize + row) * 0x9e3779b1 + t * 0x85ebca6b, 0xc2b2ae35) >>> 7) % (vocab - 1);
+  for (let r = 0; r < batchSize; r++) {
+    for (let t = 0; t < steps; t++) {
+      x[r * steps + t] = token(r, t);
+      y[(r * steps + t) * vocab + token(r, t + 1)] = 1;
+    }
+  }
+  return { x, xShape: [batchSize, steps], y, yShape: [batchSize, steps, vocab] };
+}
+
 /** Batch k (cycling) of the data: images and one-hot labels. */
 export function batchOf(data: TrainingData, batchSize: number, i: number): { x: Float32Array; y: Float32Array } {
   const batches = Math.floor(data.n / batchSize);
@@ -161,17 +218,17 @@ const MB = 2 ** 20;
  */
 export async function trainingBench(kind: ModelKind, data: TrainingData, batchSize: number, steps: number, pairing: Pairing, { warmup = 3, rounds = 2, peerResults }: TrainingOptions = {}): Promise<Row[]> {
   await useTessera(pairing.tessera);
-  const shape = inputShape(kind);
   const name = `${MODEL_NAMES[kind]} training (batch ${batchSize})`;
   const contender = tesseraLabel(pairing.tessera);
+  const dtypeOf = (a: Float32Array | Int32Array): 'float32' | 'int32' => (a instanceof Int32Array ? 'int32' : 'float32');
 
   const saved = await savedTfjs(kind);
   const oursBase = memory().numBytes;
   const ours = await importTessera(saved);
   ours.compile({ optimizer: adam(1e-3), loss: 'categoricalCrossentropy' });
   const stepOurs = async (i: number): Promise<number> => {
-    const { x, y } = batchOf(data, batchSize, i);
-    const [xt, yt] = [tensor(x, [batchSize, ...shape]), tensor(y, [batchSize, 10])];
+    const { x, xShape, y, yShape } = batchFor(kind, data, batchSize, i);
+    const [xt, yt] = [tensor(x, xShape, dtypeOf(x)), tensor(y, yShape)];
     const logs = await ours.trainOnBatch(xt, yt);
     xt.dispose();
     yt.dispose();
@@ -185,11 +242,11 @@ export async function trainingBench(kind: ModelKind, data: TrainingData, batchSi
     const theirs = await loadTfjs(saved);
     theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
     const stepTheirs = async (i: number): Promise<number> => {
-      const { x, y } = batchOf(data, batchSize, i);
-      const [xt, yt] = [tf.tensor(x, [batchSize, ...shape]), tf.tensor2d(y, [batchSize, 10])];
+      const { x, xShape, y, yShape } = batchFor(kind, data, batchSize, i);
+      const [xt, yt] = [tf.tensor(x, xShape, dtypeOf(x)), tf.tensor(y, yShape)];
       try {
         if (i === 0) {
-          const xo = tensor(x, [batchSize, ...shape]);
+          const xo = tensor(x, xShape, dtypeOf(x));
           assertSameInputs(name, await xo.data(), await xt.data());
           xo.dispose();
         }

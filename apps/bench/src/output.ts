@@ -19,6 +19,8 @@ export const QUICK: BenchOptions = {
   lenetSteps: 6,
   cnnSteps: 1,
   resnetSteps: 2,
+  lstmSteps: 10,
+  lstmGeneration: 64,
   inference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000]],
   onnxInference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000], ['cnn', 1], ['cnn', 1000]],
   minMs: 300,
@@ -38,6 +40,8 @@ export const FULL: BenchOptions = {
   lenetSteps: 40,
   cnnSteps: 4,
   resnetSteps: 4,
+  lstmSteps: 40,
+  lstmGeneration: 64,
   inference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000], ['cnn', 1], ['cnn', 100]],
   onnxInference: [['mlp', 1], ['mlp', 1000], ['lenet5', 1], ['lenet5', 1000], ['cnn', 1], ['cnn', 1000], ['resnet', 1], ['resnet', 1000]],
   minMs: 2000,
@@ -73,6 +77,8 @@ export function onlyModels(o: BenchOptions, models: ModelKind[]): BenchOptions {
     lenetSteps: keep('lenet5', o.lenetSteps),
     cnnSteps: keep('cnn', o.cnnSteps),
     resnetSteps: keep('resnet', o.resnetSteps),
+    lstmSteps: keep('lstm', o.lstmSteps),
+    lstmGeneration: keep('lstm', o.lstmGeneration),
     inference: (o.inference ?? []).filter(([kind]) => models.includes(kind)),
     onnxInference: (o.onnxInference ?? []).filter(([kind]) => models.includes(kind)),
     sweep: null,
@@ -99,7 +105,7 @@ export function parseArgs(argv: string[]): CliArgs {
       if (bad.length > 0) throw new Error(`--models: unknown model(s) ${bad.join(', ')}; expected a comma-separated list of ${MODEL_KINDS.join(', ')}`);
       a.models = list as ModelKind[];
     } else if (f === '--') continue;
-    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--models mlp,lenet5,cnn,resnet] [--inference] [--no-sweep]`);
+    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--models mlp,lenet5,cnn,resnet,lstm] [--inference] [--no-sweep]`);
   }
   a.out ||= a.browser ? 'out/bench-browser' : 'out/bench';
   return a;

@@ -5,6 +5,7 @@ import { formatTable, type Row } from './harness.js';
 import { inferenceBench, trainingBench, type ModelKind, type PeerTraining, type TrainingData } from './models.js';
 import { onnxInferenceBench, type OnnxRuntime } from './onnx.js';
 import { bandwidthBench, convBench, convShapes, matmulBench, softmaxCeBench } from './suites.js';
+import { lstmGenerationBench } from './text.js';
 import { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 
 // Browser-clean: the rows of a run, the same in Node (run.ts) and in the page of `pnpm bench
@@ -23,11 +24,17 @@ export interface BenchOptions {
   lenetSteps: number;
   cnnSteps?: number;
   resnetSteps?: number;
+  /** Measured training steps of the character LSTM (`TEXT_LSTM`); 0 or absent skips it. */
+  lstmSteps?: number;
+  /** Tokens each generation row generates (the LSTM carrying its state against re-running the window); 0 or absent skips them. */
+  lstmGeneration?: number;
   /** Batch sizes of the training benchmarks (defaults 128 for the MLP, 64 for LeNet-5, 32 for the CNN, 64 for the ResNet). */
   mlpBatch?: number;
   lenetBatch?: number;
   cnnBatch?: number;
   resnetBatch?: number;
+  /** Batch of the LSTM training row (default 64 rows of 16 tokens, the names task's). */
+  lstmBatch?: number;
   /** Inference latency rows: [model, batch size] pairs (default none). */
   inference?: [ModelKind, number][];
   /**
@@ -73,6 +80,12 @@ export interface RowsResult {
   /** ONNX Runtime as it ran, when ONNX rows were asked for, with the thread counts it ran on. */
   onnxRuntime?: OnnxRuntimeInfo;
   rows: Row[];
+  /**
+   * Tessera against itself: generation carrying the LSTM's state against re-running the window
+   * (and in browser runs wasm on 2 threads against 1, the relaxed-SIMD build against the plain
+   * one); `peerName` names the baseline.
+   */
+  selfRows?: Row[];
   sweep?: SweepResult;
 }
 
@@ -85,12 +98,12 @@ export interface OnnxRuntimeInfo {
 
 /** Whether a run with these options needs the MNIST batches. */
 export function needsData(o: BenchOptions): boolean {
-  return o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.resnetSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.onnxInference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
+  return o.mlpSteps > 0 || o.lenetSteps > 0 || (o.cnnSteps ?? 0) > 0 || (o.resnetSteps ?? 0) > 0 || (o.lstmSteps ?? 0) > 0 || (o.inference?.length ?? 0) > 0 || (o.onnxInference?.length ?? 0) > 0 || (o.sweep?.mlpSteps ?? 0) > 0;
 }
 
 /** The options of a run reduced to its inference rows (against TF.js and ONNX Runtime): no op rows, no training, no sweep. */
 export function inferenceOnly(o: BenchOptions): BenchOptions {
-  return { ...o, matmulSizes: [], convBatch: 0, bandwidthSize: 0, softmaxCe: null, mlpSteps: 0, lenetSteps: 0, cnnSteps: 0, resnetSteps: 0, sweep: null };
+  return { ...o, matmulSizes: [], convBatch: 0, bandwidthSize: 0, softmaxCe: null, mlpSteps: 0, lenetSteps: 0, cnnSteps: 0, resnetSteps: 0, lstmSteps: 0, lstmGeneration: 0, sweep: null };
 }
 
 /** Tessera's wasm backend as it ran (or would run: the build is known once it was created). */
@@ -146,6 +159,7 @@ export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingD
       if (o.lenetSteps > 0) add(await trainingBench('lenet5', data, o.lenetBatch ?? 64, steps(o.lenetSteps), p, training));
       if (o.cnnSteps) add(await trainingBench('cnn', data, o.cnnBatch ?? 32, steps(o.cnnSteps), p, training));
       if (o.resnetSteps) add(await trainingBench('resnet', data, o.resnetBatch ?? 64, steps(o.resnetSteps), p, training));
+      if (o.lstmSteps) add(await trainingBench('lstm', data, o.lstmBatch ?? 64, steps(o.lstmSteps), p, training));
       for (const [kind, b] of o.inference ?? []) add([await inferenceBench(kind, data, b, p, op)]);
       if (onnx && p.tessera.backend === 'wasm') {
         if (onnx.threads && !onnx.threads.includes(p.tessera.threads)) {
@@ -155,6 +169,17 @@ export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingD
           onnxThreads.add(p.tessera.threads);
         }
       }
+    }
+  }
+  const selfRows: Row[] = [];
+  if (o.lstmGeneration) {
+    const contenders = pairings.map((p) => p.tessera).filter((c, i, all) => all.findIndex((d) => tesseraLabel(d) === tesseraLabel(c)) === i);
+    for (const c of contenders) {
+      log(`-- Tessera ${tesseraLabel(c)} against itself: LSTM generation carrying the state, against re-running the window`);
+      const scale = c.backend === 'webgpu' ? (o.webgpuScale ?? 1) : 1;
+      const r = await lstmGenerationBench(o.lstmGeneration, c, { minMs: o.minMs * scale, rounds: o.rounds });
+      selfRows.push(r);
+      formatTable([r], 'baseline').split('\n').slice(2).forEach((l) => log(l));
     }
   }
   let sweep: SweepResult | undefined;
@@ -170,6 +195,7 @@ export async function runRows(o: BenchOptions, loadData: () => Promise<TrainingD
     tesseraWasm: tesseraWasmInfo(),
     ...(onnx ? { onnxRuntime: { name: onnx.name, version: onnx.version, detail: onnx.detail, threads: [...onnxThreads].sort((a, b) => a - b) } } : {}),
     rows,
+    ...(selfRows.length ? { selfRows } : {}),
     ...(sweep ? { sweep } : {}),
   };
 }

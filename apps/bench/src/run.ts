@@ -2,7 +2,6 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { loadMnist } from '@tessera/datasets/node';
 import './contenders.node.js';
 import { trainingData } from './models.js';
-import type { Row } from './harness.js';
 import { runRows, type BenchOptions, type RowsResult } from './rows.js';
 
 export type { BenchOptions } from './rows.js';
@@ -28,11 +27,6 @@ export interface BenchReport extends RowsResult {
   seconds: number;
   /** Browser runs: the page. */
   browser?: BrowserInfo;
-  /**
-   * Tessera against itself (browser runs): wasm on 2 threads against 1, the relaxed-SIMD build
-   * against the plain one; `peerName` names the baseline.
-   */
-  selfRows?: Row[];
 }
 
 /** The machine and its load at this moment (Node: the driver's machine in browser mode too). */

@@ -108,6 +108,24 @@ describe('benchmark runner', () => {
     expectSpreadsAndRatios(r.rows);
   }, 120_000);
 
+  it('trains the character LSTM in both frameworks from the same weights (TF.js wasm cannot: cpu instead), and generates carrying the state, the same tokens as re-running the window', async () => {
+    const r = await runBench({ matmulSizes: [], mlpSteps: 0, lenetSteps: 0, lstmSteps: 1, lstmBatch: 2, lstmGeneration: 5, minMs: 1, warmup: 1, rounds: 1, pairings: PAIRINGS.slice(0, 2), log: () => {} });
+    const lstm = 'LSTM language model 31-32-128-31 (16 steps)';
+    expect(rowSummary(r.rows)).toEqual([
+      `${lstm} training (batch 2) | cpu | tfjs cpu`,
+      `peak tensor memory, ${lstm} training (batch 2) step | cpu | tfjs cpu`,
+      `${lstm} training (batch 2) | wasm 1T | tfjs wasm n/a`,
+      `${lstm} training (batch 2) | wasm 1T | tfjs cpu`,
+      `peak tensor memory, ${lstm} training (batch 2) step | wasm 1T | tfjs cpu`,
+    ]);
+    expectSpreadsAndRatios(r.rows);
+    expect(rowSummary(r.selfRows!)).toEqual([
+      `${lstm} generation, 5 tokens one at a time (batch 1) | cpu, state carried | Tessera cpu, window re-run`,
+      `${lstm} generation, 5 tokens one at a time (batch 1) | wasm 1T, state carried | Tessera wasm 1T, window re-run`,
+    ]);
+    for (const row of r.selfRows!) expect(row.tessera).toBeGreaterThan(0);
+  }, 120_000);
+
   it('--models keeps only those models\' training and inference rows; --inference only the inference rows', () => {
     const o = onlyModels(QUICK, ['resnet', 'lenet5']);
     expect(o).toMatchObject({ matmulSizes: [], convBatch: 0, bandwidthSize: 0, softmaxCe: null, sweep: null, mlpSteps: 0, cnnSteps: 0, lenetSteps: QUICK.lenetSteps, resnetSteps: QUICK.resnetSteps });
@@ -117,7 +135,9 @@ describe('benchmark runner', () => {
     expect(parseArgs(['--models', 'resnet'])).toMatchObject({ models: ['resnet'] });
     // --inference keeps the inference rows alone, against TF.js and ONNX Runtime.
     expect(inferenceOnly(o)).toMatchObject({ matmulSizes: [], lenetSteps: 0, resnetSteps: 0, sweep: null, inference: o.inference, onnxInference: o.onnxInference });
-    expect(() => parseArgs(['--models', 'vgg'])).toThrow('--models: unknown model(s) vgg; expected a comma-separated list of mlp, lenet5, cnn, resnet');
+    expect(() => parseArgs(['--models', 'vgg'])).toThrow('--models: unknown model(s) vgg; expected a comma-separated list of mlp, lenet5, cnn, resnet, lstm');
+    expect(onlyModels(QUICK, ['lstm'])).toMatchObject({ mlpSteps: 0, resnetSteps: 0, lstmSteps: QUICK.lstmSteps, lstmGeneration: QUICK.lstmGeneration, inference: [] });
+    expect(onlyModels(QUICK, ['mlp'])).toMatchObject({ lstmSteps: 0, lstmGeneration: 0 });
   });
 
   it('parses its flags and rejects unknown ones', () => {

@@ -73,7 +73,7 @@ const page: BenchPage = {
     if (configError) throw configError;
     const log = (s: string): void => console.log(s);
     const result = await runRows({ ...o, log }, loadBatches);
-    const selfRows = [];
+    const selfRows = [...(result.selfRows ?? [])];
     if (threadsMatmul > 0 && (!o.backends || o.backends.includes('wasm'))) {
       log('-- Tessera wasm against itself: 2 threads against 1');
       const row = await matmulThreadsBench(threadsMatmul, 2, { minMs: o.minMs, rounds: o.rounds });
