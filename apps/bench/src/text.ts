@@ -14,7 +14,7 @@ function textLstm(batch: number | null): { net: Model<Tensor, Tensor>; lstm: LST
   const lstm = new LSTM({ units, returnSequences: true, stateful: batch !== null, name: 'lstm' });
   const h = lstm.apply(new Embedding({ inputDim: vocab, outputDim: embedding, name: 'embedding' }).apply(ids) as SymbolicTensor) as SymbolicTensor;
   const probs = new Dense({ units: vocab, activation: 'softmax', name: 'probs' }).apply(h) as SymbolicTensor;
-  return { net: model({ inputs: ids, outputs: probs }) as Model<Tensor, Tensor>, lstm };
+  return { net: model({ inputs: ids, outputs: probs }), lstm };
 }
 
 /** The index of the largest of the last `vocab` values (the last step's distribution). */

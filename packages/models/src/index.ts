@@ -1,7 +1,7 @@
 export { Sequential, sequential, type SequentialArgs, type SequentialConfig } from './sequential.js';
 export {
   Graph, Model, model, type Batch, type CompileArgs, type FitArgs, type FitDatasetArgs, type FunctionalConfig, type LossIdentifier, type ModelArgs, type ModelConfig,
-  type PerOutput, type TensorArgs, type ValidationData,
+  type PerOutput, type TensorArgs, type TensorsFor, type ValidationData,
 } from './model.js';
 export {
   Callback, CallbackList, CustomCallback, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN,

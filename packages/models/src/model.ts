@@ -1244,9 +1244,30 @@ function perOutputMetrics(where: string, v: CompileArgs['metrics'], names: strin
   throw new TesseraError(`${where}: metrics must be a list (or per output, a list of lists or an object of lists), got ${describe(v)}`);
 }
 
-/** `model({ inputs, outputs })`, like tf.model / keras.Model(inputs, outputs). */
-export function model(args: ModelArgs): Model {
-  return new Model(args);
+/**
+ * What a model takes or returns for these symbolic tensors: one tensor for one (alone or in a list
+ * of one, as at run time), a list for a list of two or more, either where the count is not known
+ * to the type checker.
+ */
+export type TensorsFor<S extends SymbolicTensor | readonly SymbolicTensor[]> = S extends SymbolicTensor
+  ? Tensor
+  : S extends readonly [SymbolicTensor]
+    ? Tensor
+    : S extends readonly [SymbolicTensor, SymbolicTensor, ...SymbolicTensor[]]
+      ? Tensor[]
+      : Tensor | Tensor[];
+
+/**
+ * `model({ inputs, outputs })`, like tf.model / keras.Model(inputs, outputs). Typed by what it is
+ * given: `model({ inputs: x, outputs: y })` is a `Model<Tensor, Tensor>` whose `predict` returns one
+ * tensor; `model({ inputs: [a, b], outputs: [c, d] })` takes and returns lists.
+ */
+export function model<const In extends SymbolicTensor | readonly SymbolicTensor[], const Out extends SymbolicTensor | readonly SymbolicTensor[]>(args: {
+  inputs: In;
+  outputs: Out;
+  name?: string;
+}): Model<TensorsFor<Out>, TensorsFor<In>> {
+  return new Model(args as ModelArgs) as Model<TensorsFor<Out>, TensorsFor<In>>;
 }
 
 registerLayer('Model', Model as unknown as new (args: unknown) => Layer);

@@ -6,7 +6,7 @@ import {
   registerLambda, registerLayer, type LayerArgs,
 } from '@tessera/layers';
 import { adam, sgd } from '@tessera/optimizers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Model, Sequential, loadModel, memoryHandler, model, sequential } from '../src/index.js';
 
 function randn(shape: number[], seed: number): Tensor {
@@ -54,6 +54,25 @@ class Tower extends Layer<Tensor, Tensor> {
 registerLayer('Tower', Tower);
 
 describe('functional models', () => {
+  it('model() is typed by what it is given: one tensor in and out for one input and output, lists for lists', () => {
+    const [a, b] = [input({ shape: [3], name: 'a' }), input({ shape: [3], name: 'b' })];
+    const one = model({ inputs: a, outputs: new Dense({ units: 2 }).apply(a) });
+    const listOfOne = model({ inputs: [a], outputs: [new Dense({ units: 2 }).apply(a)] });
+    const two = model({ inputs: [a, b], outputs: [new Dense({ units: 2 }).apply(a), new Dense({ units: 1 }).apply(b)] });
+    expectTypeOf(one).toEqualTypeOf<Model<Tensor, Tensor>>();
+    expectTypeOf(listOfOne).toEqualTypeOf<Model<Tensor, Tensor>>();
+    expectTypeOf(two).toEqualTypeOf<Model<Tensor[], Tensor[]>>();
+    const x = tensor([[1, 2, 3]]);
+    // At run time too: a list of one is one tensor, as the types say.
+    const [y1, y2] = [one.predict(x), listOfOne.predict(x)];
+    const ys = two.predict([x, x]);
+    expect(y1.shape).toEqual([1, 2]);
+    expect(y2.shape).toEqual([1, 2]);
+    expect(ys.map((t) => t.shape)).toEqual([[1, 2], [1, 1]]);
+    [x, y1, y2, ...ys].forEach((t) => t.dispose());
+    [one, listOfOne, two].forEach((m) => m.dispose());
+  });
+
   it('a two-input model (image + side feature) trains, saves and reloads to the same predictions', async () => {
     setSeed(1);
     const before = memory().numTensors;

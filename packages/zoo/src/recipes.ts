@@ -100,8 +100,7 @@ export function resnet(options: ResnetOptions = {}, stats?: InputStats): Model<T
   }
   const pooled = new GlobalAveragePooling2D({ name: 'pool' }).apply(h);
   const probs = new Dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(pooled);
-  // One input, one output: predict takes and returns one tensor.
-  return model({ inputs: x, outputs: probs, name: 'resnet' }) as Model<Tensor, Tensor>;
+  return model({ inputs: x, outputs: probs, name: 'resnet' });
 }
 
 /** How the convolutional recipes train: Adam at 1e-3, decayed by 0.8 each epoch, on batches of 64 images. */
