@@ -6,4 +6,4 @@ export { loadTask, bigramBaseline, type TextTask, type BigramBaseline } from './
 export { buildModel, lmParts, type ArchitectureOptions, type LmParts } from './models.js';
 export { LstmStepper, TransformerStepper, makeStepper, sampleIds, startIds, crossEntropySum, scoreRows, scoreStreamLstm, scoreStreamWindows, type Stepper, type Score } from './generate.js';
 export { pca, type Pca, type PcaOptions } from './pca.js';
-export { renderReport, lineChart, scatterChart, type ReportData } from './report.js';
+export { renderReport, scatterChart, type ReportData } from './report.js';

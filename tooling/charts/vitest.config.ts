@@ -1,0 +1,3 @@
+import { tesseraVitest } from '@tessera/config/vitest';
+
+export default tesseraVitest();
