@@ -96,7 +96,8 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const lossText = labelSmoothing > 0 ? `cross-entropy with label smoothing ${labelSmoothing}` : 'cross-entropy';
   log(`optimizer ${optimizerName} ${rate}, ${lossText}, batch ${batchSize}, ${epochs} epochs, seed ${o.seed}`);
   const augment = shift > 0 || flip ? { shift, flipHorizontal: flip } : undefined;
-  log(augment ? `training images augmented: random shifts of up to ${shift} pixel(s)${flip ? ', mirrored left-right half the time' : ''}` : 'no augmentation');
+  const augmentText = [...(shift > 0 ? [`random shifts of up to ${shift} pixel(s)`] : []), ...(flip ? ['mirrored left-right half the time'] : [])].join(', ');
+  log(augment ? `training images augmented: ${augmentText}` : 'no augmentation');
 
   const trainSet = batchesFromArrays(
     data.train.images.subarray(0, nTrain * 784), [nTrain, ...rowShape],
@@ -162,7 +163,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
     ['optimizer', `${optimizerName}, ${rate}`],
     ['loss', lossText + (labelSmoothing > 0 ? ' (the losses shown include it)' : '')],
     ['inputs', stats ? `standardised (mean ${stats.mean.toFixed(4)}, deviation ${stats.std.toFixed(4)})` : 'pixels / 255'],
-    ['augmentation', augment ? `random shifts of up to ${shift} px${flip ? ', left-right mirroring' : ''}` : 'none'],
+    ['augmentation', augment ? augmentText : 'none'],
     ['batch size / epochs', `${batchSize} / ${history.epoch.length}`],
     ['images', `${nTrain} train, ${nVal > 0 ? `${nVal} held-out validation` : 'validation curves = test set (monitoring only)'}, ${nTest} test`],
     ['parameters', model.countParams().toLocaleString('en-US')],
