@@ -79,7 +79,7 @@ async function runPage(path: string, wasmUrl: string | null): Promise<PageReport
   page.on('pageerror', (e) => errors.push(e.message));
   try {
     await page.goto(`${origin}${path}`);
-    await page.waitForFunction(() => 'tesseraCheck' in globalThis, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => 'tesseraCheck' in globalThis, undefined, { timeout: 45_000 });
     const report = await page.evaluate(
       (url) => (globalThis as unknown as { tesseraCheck: (u: string | null) => Promise<PageReport> }).tesseraCheck(url),
       wasmUrl,

@@ -56,4 +56,4 @@ it('a LeNet-5-like CNN exported by Tessera runs in onnxruntime-web (wasm) in Chr
     await rm(dir, { recursive: true, force: true });
     x.dispose();
   }
-}, 30_000);
+}, 120_000);
