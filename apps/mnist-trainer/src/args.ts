@@ -1,6 +1,6 @@
 // Command-line parsing for the trainer: `train` (default) and `predict`.
 
-import { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName } from '@tessera/zoo';
+import { MODEL_NAMES, OPTIMIZER_NAMES, RECIPES, type ModelName, type OptimizerName } from '@tessera/zoo';
 
 export { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName };
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -39,6 +39,10 @@ export interface TrainOptions {
   shift: number | undefined;
   /** Mirror training images left-right at random; default per model (none). */
   flip: boolean | undefined;
+  /** The resnet's first-stage filters (`--width`; default: the recipe's 16). */
+  width: number | undefined;
+  /** The resnet's residual blocks per stage (`--blocks`; default: the recipe's 1). */
+  blocks: number | undefined;
   /** wasm threads (default 1). */
   threads: number;
   /** Formats written beside the saved model (`--export`, repeatable or comma-separated). */
@@ -85,6 +89,8 @@ Train options:
                                     (0 = none; default per model: 2 for resnet, 0 for the others)
   --flip, --no-flip                 mirror training images left-right at random (Fashion-MNIST's
                                     clothes, not digits; default off)
+  --width N                         resnet only: filters of the first stage, doubled per stage (default 16)
+  --blocks N                        resnet only: residual blocks per stage (default 1)
   --threads N                       wasm backend threads (default 1)
   --export FORMAT[,FORMAT]          also write the trained model as: safetensors (model.safetensors, the
                                     weights in PyTorch's names and layouts, docs/interop.md); onnx
@@ -138,7 +144,7 @@ export function parseArgs(argv: string[]): Options {
   const o: TrainOptions = {
     command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined, lrDecay: undefined,
     optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, labelSmoothing: undefined,
-    shift: undefined, flip: undefined, threads: 1, exports: [], verbose: 1,
+    shift: undefined, flip: undefined, width: undefined, blocks: undefined, threads: 1, exports: [], verbose: 1,
   };
   while (args.length) {
     const a = args.shift()!;
@@ -173,6 +179,8 @@ export function parseArgs(argv: string[]): Options {
       case '--shift': o.shift = num(flag, value(), true, 0); break;
       case '--flip': o.flip = noValue(flag, inline, true); break;
       case '--no-flip': o.flip = noValue(flag, inline, false); break;
+      case '--width': o.width = num(flag, value(), true, 1); break;
+      case '--blocks': o.blocks = num(flag, value(), true, 1); break;
       case '--threads': o.threads = num(flag, value(), true, 1); break;
       case '--export':
         for (const f of (value() ?? '').split(',')) {
@@ -182,6 +190,12 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--quiet': o.verbose = noValue(flag, inline, 2); break;
       default: fail(`unknown option ${a}`);
+    }
+  }
+  for (const [flag, key] of [['--width', 'width'], ['--blocks', 'blocks']] as const) {
+    const sizes = RECIPES[o.model].sizes ?? [];
+    if (o[key] !== undefined && !sizes.includes(key)) {
+      fail(`${flag}: the ${o.model} model's size is fixed (--width and --blocks size the resnet)`);
     }
   }
   return o;

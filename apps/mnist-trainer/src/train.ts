@@ -90,7 +90,9 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   if (nVal >= nTrainAll) throw new Error(`--validation ${nVal} leaves no training images (${nTrainAll} available)`);
   const nTrain = nTrainAll - nVal;
   const rowShape = recipe.input === 'flat' ? [784] : [28, 28, 1];
-  log(`Tessera MNIST trainer — ${recipe.description}`);
+  const size = { ...(o.width !== undefined ? { width: o.width } : {}), ...(o.blocks !== undefined ? { blocks: o.blocks } : {}) };
+  const sizeText = Object.keys(size).length ? ` — resized: ${[...(o.width !== undefined ? [`width ${o.width} (${o.width}/${2 * o.width}/${4 * o.width} filters)`] : []), ...(o.blocks !== undefined ? [`${o.blocks} block(s) per stage`] : [])].join(', ')}` : '';
+  log(`Tessera MNIST trainer — ${recipe.description}${sizeText}`);
   log(`backend ${backend}, ${o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'}: ${nTrain} train / ${nVal > 0 ? `${nVal} validation` : 'no held-out validation (val_* = test set, monitoring only)'} / ${data.test.labels.length} test images (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const rate = describeRate(lr, lrDecay);
   const lossText = labelSmoothing > 0 ? `cross-entropy with label smoothing ${labelSmoothing}` : 'cross-entropy';
@@ -115,7 +117,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   const standardize = o.inputs ? o.inputs === 'standard' : recipe.standardize;
   const stats = standardize ? pixelStats(data.train.images.subarray(0, nTrain * 784)) : undefined;
   if (stats) log(`inputs standardised with the training pixels' mean ${stats.mean.toFixed(4)} and deviation ${stats.std.toFixed(4)} (a Rescaling layer in the model)`);
-  const model = recipe.build(stats);
+  const model = recipe.build(stats, size);
   model.summary(log);
   // The decay is per epoch, applied continuously per step (Keras's ExponentialDecay).
   const steps = Math.ceil(nTrain / batchSize);
@@ -157,7 +159,7 @@ export async function train(o: TrainOptions, log: (s: string) => void = console.
   await model.save(join(outDir, 'model'));
   for (const format of o.exports) log(await exportModel(model, format, outDir));
   const facts: [string, string][] = [
-    ['model', recipe.description],
+    ['model', `${recipe.description}${sizeText}`],
     ['dataset', o.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'],
     ['backend', backend],
     ['optimizer', `${optimizerName}, ${rate}`],

@@ -29,7 +29,18 @@ export interface Recipe {
    * `shift` pixels, left-right mirroring. None by default.
    */
   augment?: { shift?: number; flipHorizontal?: boolean };
-  build(standardize?: InputStats): Model<Tensor, Tensor>;
+  /** The size options `build` takes (the trainer's `--width`, `--blocks`); absent: the network's size is fixed. */
+  sizes?: readonly (keyof NetworkSize)[];
+  /** Builds the network; `size` is refused by recipes whose `sizes` do not list its keys. */
+  build(standardize?: InputStats, size?: NetworkSize): Model<Tensor, Tensor>;
+}
+
+/** Size options of the recipes that take them (`Recipe.sizes`); the resnet's, for now. */
+export interface NetworkSize {
+  /** Filters of the first stage, doubled at each later one. */
+  width?: number;
+  /** Residual blocks per stage. */
+  blocks?: number;
 }
 
 /** Mean and standard deviation of the training pixels (on the [0, 1] scale). */
@@ -114,7 +125,7 @@ const CONV_TRAINING: Omit<Recipe, 'description' | 'epochs' | 'build'> = {
   labelSmoothing: 0,
 };
 
-export const RECIPES: Record<ModelName, Recipe> = {
+const RECIPE_TABLE: Record<ModelName, Recipe> = {
   mlp: {
     description: 'MLP 784-64-10, ReLU',
     optimizer: 'adam',
@@ -201,9 +212,33 @@ export const RECIPES: Record<ModelName, Recipe> = {
     epochs: 12,
     lrDecay: 0.75,
     augment: { shift: 2 },
-    build: (stats) => resnet({}, stats),
+    sizes: ['width', 'blocks'],
+    build: (stats, size) => resnet({ ...size }, stats),
   },
 };
+
+/** Refuses size options a recipe does not take, and sizes that are not integers >= 1. */
+function checkSize(name: ModelName, recipe: Recipe, size: NetworkSize | undefined): void {
+  for (const [key, value] of Object.entries(size ?? {})) {
+    if (value === undefined) continue;
+    if (!recipe.sizes?.includes(key as keyof NetworkSize)) {
+      const takes = recipe.sizes?.length ? `it takes ${recipe.sizes.join(', ')}` : 'its size is fixed';
+      throw new Error(`the ${name} recipe has no size option '${key}': ${takes}`);
+    }
+    if (!Number.isInteger(value) || value < 1) throw new Error(`the ${name} recipe's ${key} must be an integer >= 1, got ${value}`);
+  }
+}
+
+/**
+ * The recipes by name. `build(stats, size)` refuses size options the recipe does not list in
+ * `sizes` (a `width` for LeNet-5 is an error, not ignored).
+ */
+export const RECIPES: Record<ModelName, Recipe> = Object.fromEntries(
+  Object.entries(RECIPE_TABLE).map(([name, recipe]) => [
+    name,
+    { ...recipe, build: (stats?: InputStats, size?: NetworkSize) => (checkSize(name as ModelName, recipe, size), recipe.build(stats, size)) },
+  ]),
+) as Record<ModelName, Recipe>;
 
 /** Whether a model takes [28, 28, 1] images rather than flat 784 rows (to shape inputs for `predict`). */
 export function needsImageInput(model: Model): boolean {

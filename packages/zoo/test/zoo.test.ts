@@ -88,6 +88,16 @@ describe('the residual network', () => {
     expect(() => resnet({ blocks: 1.5 })).toThrow('resnet: blocks must be an integer >= 1, got 1.5');
   });
 
+  it('the recipe takes width and blocks; the fixed-size recipes refuse them', () => {
+    const m = RECIPES.resnet.build(undefined, { width: 8, blocks: 2 });
+    expect(m.countParams()).toBe(expectedParams(8, 3, 2));
+    m.dispose();
+    expect(RECIPES.resnet.sizes).toEqual(['width', 'blocks']);
+    expect(() => RECIPES.lenet5.build(undefined, { width: 32 })).toThrow("the lenet5 recipe has no size option 'width': its size is fixed");
+    expect(() => RECIPES.resnet.build(undefined, { depth: 2 } as never)).toThrow("the resnet recipe has no size option 'depth': it takes width, blocks");
+    expect(() => RECIPES.resnet.build(undefined, { width: 0 })).toThrow("the resnet recipe's width must be an integer >= 1, got 0");
+  });
+
   it('standardises inputs with a Rescaling layer after the input when given pixel statistics', () => {
     const m = RECIPES.resnet.build({ mean: 0.13, std: 0.31 });
     expect(m.layers.map((l) => l.className).slice(0, 3)).toEqual(['InputLayer', 'Rescaling', 'Conv2D']);
