@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs as parseNodeArgs } from 'node:util';
+import { closestName } from '@tessera/core';
 import { BACKEND_NAMES, type BackendName } from './contenders.js';
 import { lineChart, ratioChart, type Series } from './chart.js';
 import { formatTable, LOWER_IS_BETTER, type Row } from './harness.js';
@@ -85,36 +87,51 @@ export function onlyModels(o: BenchOptions, models: ModelKind[]): BenchOptions {
   };
 }
 
-export function parseArgs(argv: string[]): CliArgs {
-  const a: CliArgs = { full: false, browser: false, out: '', sweep: true, inference: false };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]!;
-    if (f === '--full') a.full = true;
-    else if (f === '--browser') a.browser = true;
-    else if (f === '--no-sweep') a.sweep = false;
-    else if (f === '--inference') a.inference = true;
-    else if (f === '--out') a.out = need(argv, ++i, f);
-    else if (f === '--backends') {
-      const list = need(argv, ++i, f).split(',');
-      const bad = list.filter((b) => !BACKEND_NAMES.includes(b as BackendName));
-      if (bad.length > 0) throw new Error(`--backends: unknown backend(s) ${bad.join(', ')}; expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`);
-      a.backends = list as BackendName[];
-    } else if (f === '--models') {
-      const list = need(argv, ++i, f).split(',');
-      const bad = list.filter((m) => !MODEL_KINDS.includes(m as ModelKind));
-      if (bad.length > 0) throw new Error(`--models: unknown model(s) ${bad.join(', ')}; expected a comma-separated list of ${MODEL_KINDS.join(', ')}`);
-      a.models = list as ModelKind[];
-    } else if (f === '--') continue;
-    else throw new Error(`unknown flag '${f}'. Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--models mlp,lenet5,cnn,resnet,lstm] [--inference] [--no-sweep]`);
-  }
-  a.out ||= a.browser ? 'out/bench-browser' : 'out/bench';
-  return a;
+const BENCH_USAGE = 'Usage: bench [--full] [--browser] [--out DIR] [--backends cpu,wasm,webgpu] [--models mlp,lenet5,cnn,resnet,lstm] [--inference] [--no-sweep]';
+
+const BENCH_FLAGS = {
+  full: { type: 'boolean' }, browser: { type: 'boolean' }, 'no-sweep': { type: 'boolean' }, inference: { type: 'boolean' },
+  out: { type: 'string' }, backends: { type: 'string' }, models: { type: 'string' },
+} as const;
+
+/** A comma-separated list of known names (`--backends`, `--models`). */
+function listOf<T extends string>(flag: string, value: string | undefined, known: readonly T[], what: string): T[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',');
+  const bad = list.filter((v) => !known.includes(v as T));
+  if (bad.length > 0) throw new Error(`${flag}: unknown ${what}(s) ${bad.join(', ')}; expected a comma-separated list of ${known.join(', ')}`);
+  return list as T[];
 }
 
-function need(argv: string[], i: number, flag: string): string {
-  const v = argv[i];
-  if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-  return v;
+/**
+ * The runner's flags, by node:util's parseArgs (strict: an unknown flag or a missing value is an error
+ * with the usage). A `--` (as `pnpm bench -- --full` passes it) is dropped: the runner takes no arguments.
+ */
+export function parseArgs(argv: string[]): CliArgs {
+  let values;
+  try {
+    ({ values } = parseNodeArgs({ args: argv.filter((f) => f !== '--'), options: BENCH_FLAGS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (!err.code?.startsWith('ERR_PARSE_ARGS')) throw e;
+    const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(err.message)?.[1] : undefined;
+    const near = unknown?.startsWith('--') ? closestName(unknown.slice(2), Object.keys(BENCH_FLAGS)) : undefined;
+    const what = unknown ? `unknown flag '${unknown}'${near ? ` (did you mean --${near}?)` : ''}` : err.message.replace(/\n/g, ' ');
+    throw new Error(`${what}. ${BENCH_USAGE}`);
+  }
+  if (values.out === '') throw new Error(`--out needs a directory. ${BENCH_USAGE}`);
+  const a: CliArgs = {
+    full: values.full ?? false,
+    browser: values.browser ?? false,
+    out: values.out ?? (values.browser ? 'out/bench-browser' : 'out/bench'),
+    sweep: !values['no-sweep'],
+    inference: values.inference ?? false,
+  };
+  const backends = listOf('--backends', values.backends, BACKEND_NAMES, 'backend');
+  if (backends) a.backends = backends;
+  const models = listOf('--models', values.models, MODEL_KINDS, 'model');
+  if (models) a.models = models;
+  return a;
 }
 
 function fmt(v: number): string {

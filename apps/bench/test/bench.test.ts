@@ -148,6 +148,10 @@ describe('benchmark runner', () => {
     expect(parseArgs(['--browser', '--out', 'y'])).toMatchObject({ browser: true, out: 'y' });
     expect(() => parseArgs(['--backends', 'cuda'])).toThrow('unknown backend(s) cuda');
     expect(() => parseArgs(['--fast'])).toThrow("unknown flag '--fast'");
-    expect(() => parseArgs(['--out'])).toThrow('--out needs a value');
+    expect(() => parseArgs(['--out'])).toThrow("Option '--out <value>' argument missing");
+    expect(() => parseArgs(['--out='])).toThrow('--out needs a directory');
+    expect(() => parseArgs(['--model', 'lstm'])).toThrow("unknown flag '--model' (did you mean --models?). Usage: bench");
+    expect(() => parseArgs(['--full=yes'])).toThrow("Option '--full' does not take an argument");
+    expect(() => parseArgs(['resnet'])).toThrow(/Unexpected argument 'resnet'/);
   });
 });

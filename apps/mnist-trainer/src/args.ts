@@ -1,5 +1,7 @@
-// Command-line parsing for the trainer: `train` (default) and `predict`.
+// Command-line parsing for the trainer (node:util's parseArgs): `train` (default) and `predict`.
 
+import { parseArgs as parseNodeArgs } from 'node:util';
+import { closestName } from '@tessera/core';
 import { MODEL_NAMES, OPTIMIZER_NAMES, RECIPES, type ModelName, type OptimizerName } from '@tessera/zoo';
 
 export { MODEL_NAMES, OPTIMIZER_NAMES, type ModelName, type OptimizerName };
@@ -102,22 +104,48 @@ function fail(msg: string): never {
   throw new Error(`${msg}\n\n${USAGE}`);
 }
 
-function num(flag: string, v: string | undefined, integer: boolean, min: number): number {
-  if (v === undefined) fail(`${flag} needs a value`);
+function num(flag: string, v: string | undefined, integer: boolean, min: number): number | undefined {
+  if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) fail(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) fail(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got '${v}'`);
   return n;
 }
 
-/** A flag that takes no value (`--flip=no` is an error, not a silent `--flip`). */
-function noValue<T>(flag: string, inline: string | undefined, v: T): T {
-  if (inline !== undefined) fail(`${flag} takes no value, got '${flag}=${inline}'`);
-  return v;
+function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v !== undefined && !allowed.includes(v as T)) fail(`${flag} must be one of ${allowed.join(', ')}, got '${v}'`);
+  return v as T | undefined;
 }
 
-function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T {
-  if (v === undefined || !allowed.includes(v as T)) fail(`${flag} must be one of ${allowed.join(', ')}, got '${v ?? ''}'`);
-  return v as T;
+const TRAIN_FLAGS = {
+  model: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
+  'lr-decay': { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, limit: { type: 'string' },
+  validation: { type: 'string' }, dataset: { type: 'string' }, 'data-dir': { type: 'string' }, inputs: { type: 'string' },
+  'label-smoothing': { type: 'string' }, shift: { type: 'string' }, flip: { type: 'boolean' }, 'no-flip': { type: 'boolean' },
+  width: { type: 'string' }, blocks: { type: 'string' }, threads: { type: 'string' }, export: { type: 'string', multiple: true },
+  quiet: { type: 'boolean' },
+} as const;
+
+const PREDICT_FLAGS = { 'model-dir': { type: 'string' }, backend: { type: 'string' } } as const;
+
+type Flags = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+/**
+ * node:util's parseArgs in strict mode; its errors (an unknown option, a missing value, a value
+ * given to a switch) are restated with the closest known option and the usage.
+ */
+function parseFlags(args: string[], flags: Flags, command: 'train' | 'predict') {
+  try {
+    return parseNodeArgs({ args, options: flags, strict: true, allowPositionals: true, tokens: true });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const option = /'([^']+)'/.exec(err.message)?.[1] ?? err.message;
+      const near = option.startsWith('--') ? closestName(option.slice(2).split('=')[0]!, Object.keys(flags)) : undefined;
+      fail(`${command}: unknown option ${option}${near ? ` (did you mean --${near}?)` : ''}`);
+    }
+    if (err.code?.startsWith('ERR_PARSE_ARGS')) fail(`${command}: ${err.message.replace(/\n/g, ' ')}`);
+    throw e;
+  }
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -127,71 +155,53 @@ export function parseArgs(argv: string[]): Options {
   let command: 'train' | 'predict' = 'train';
   if (args[0] === 'train' || args[0] === 'predict') command = args.shift() as 'train' | 'predict';
   if (command === 'predict') {
-    const images: string[] = [];
-    let modelDir: string | undefined;
-    let backend: BackendName | undefined;
-    while (args.length) {
-      const a = args.shift()!;
-      if (a === '--model-dir') modelDir = args.shift();
-      else if (a === '--backend') backend = oneOf('--backend', args.shift(), BACKEND_NAMES);
-      else if (a.startsWith('--')) fail(`unknown option ${a}`);
-      else images.push(a);
-    }
+    const { values, positionals: images } = parseFlags(args, PREDICT_FLAGS, command);
+    const modelDir = values['model-dir'] as string | undefined;
     if (images.length === 0) fail('predict needs at least one image file');
     if (!modelDir) fail('predict needs --model-dir DIR (a directory written by training, e.g. out/mlp/model)');
-    return { command, images, modelDir, backend };
+    return { command, images, modelDir, backend: oneOf('--backend', values['backend'] as string | undefined, BACKEND_NAMES) };
+  }
+  const { values, positionals, tokens } = parseFlags(args, TRAIN_FLAGS, command);
+  if (positionals.length > 0) fail(`train: unexpected argument '${positionals[0]}' (options start with --)`);
+  const s = (flag: keyof typeof TRAIN_FLAGS): string | undefined => values[flag] as string | undefined;
+  const lrDecay = num('--lr-decay', s('lr-decay'), false, 0);
+  if (lrDecay !== undefined && (lrDecay <= 0 || lrDecay > 1)) fail(`--lr-decay must be in (0, 1], got '${lrDecay}'`);
+  const labelSmoothing = num('--label-smoothing', s('label-smoothing'), false, 0);
+  if (labelSmoothing !== undefined && labelSmoothing >= 1) fail(`--label-smoothing must be in [0, 1), got '${labelSmoothing}'`);
+  if (s('out') === '') fail('--out needs a directory');
+  if (s('data-dir') === '') fail('--data-dir needs a directory');
+  // --flip and --no-flip: the last one given wins.
+  const lastFlip = tokens.filter((t) => t.kind === 'option' && (t.name === 'flip' || t.name === 'no-flip')).pop();
+  const exports: ExportFormat[] = [];
+  for (const f of ((values['export'] as string[] | undefined) ?? []).flatMap((v) => v.split(','))) {
+    const format = oneOf('--export', f, EXPORT_FORMATS)!;
+    if (!exports.includes(format)) exports.push(format);
   }
   const o: TrainOptions = {
-    command: 'train', model: 'mlp', backend: undefined, epochs: undefined, batchSize: undefined, lr: undefined, lrDecay: undefined,
-    optimizer: undefined, seed: 1, out: undefined, limit: 0, validation: 0, dataset: 'mnist', dataDir: undefined, inputs: undefined, labelSmoothing: undefined,
-    shift: undefined, flip: undefined, width: undefined, blocks: undefined, threads: 1, exports: [], verbose: 1,
+    command: 'train',
+    model: oneOf('--model', s('model'), MODEL_NAMES) ?? 'mlp',
+    backend: oneOf('--backend', s('backend'), BACKEND_NAMES),
+    epochs: num('--epochs', s('epochs'), true, 1),
+    batchSize: num('--batch-size', s('batch-size'), true, 1),
+    lr: num('--lr', s('lr'), false, 0),
+    lrDecay,
+    optimizer: oneOf('--optimizer', s('optimizer'), OPTIMIZER_NAMES),
+    seed: num('--seed', s('seed'), true, 0) ?? 1,
+    out: s('out'),
+    limit: num('--limit', s('limit'), true, 0) ?? 0,
+    validation: num('--validation', s('validation'), true, 0) ?? 0,
+    dataset: oneOf('--dataset', s('dataset'), ['mnist', 'fashion'] as const) ?? 'mnist',
+    dataDir: s('data-dir'),
+    inputs: oneOf('--inputs', s('inputs'), ['unit', 'standard'] as const),
+    labelSmoothing,
+    shift: num('--shift', s('shift'), true, 0),
+    flip: lastFlip === undefined ? undefined : lastFlip.kind === 'option' && lastFlip.name === 'flip',
+    width: num('--width', s('width'), true, 1),
+    blocks: num('--blocks', s('blocks'), true, 1),
+    threads: num('--threads', s('threads'), true, 1) ?? 1,
+    exports,
+    verbose: values['quiet'] ? 2 : 1,
   };
-  while (args.length) {
-    const a = args.shift()!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string | undefined => inline ?? args.shift();
-    switch (flag) {
-      case '--model': o.model = oneOf(flag, value(), MODEL_NAMES); break;
-      case '--backend': o.backend = oneOf(flag, value(), BACKEND_NAMES); break;
-      case '--epochs': o.epochs = num(flag, value(), true, 1); break;
-      case '--batch-size': o.batchSize = num(flag, value(), true, 1); break;
-      case '--lr': o.lr = num(flag, value(), false, 0); break;
-      case '--lr-decay': {
-        const d = num(flag, value(), false, 0);
-        if (d <= 0 || d > 1) fail(`--lr-decay must be in (0, 1], got '${d}'`);
-        o.lrDecay = d;
-        break;
-      }
-      case '--optimizer': o.optimizer = oneOf(flag, value(), OPTIMIZER_NAMES); break;
-      case '--seed': o.seed = num(flag, value(), true, 0); break;
-      case '--out': o.out = value() ?? fail('--out needs a directory'); break;
-      case '--limit': o.limit = num(flag, value(), true, 0); break;
-      case '--validation': o.validation = num(flag, value(), true, 0); break;
-      case '--dataset': o.dataset = oneOf(flag, value(), ['mnist', 'fashion'] as const); break;
-      case '--data-dir': o.dataDir = value() ?? fail('--data-dir needs a directory'); break;
-      case '--inputs': o.inputs = oneOf(flag, value(), ['unit', 'standard'] as const); break;
-      case '--label-smoothing': {
-        const x = num(flag, value(), false, 0);
-        if (x >= 1) fail(`--label-smoothing must be in [0, 1), got '${x}'`);
-        o.labelSmoothing = x;
-        break;
-      }
-      case '--shift': o.shift = num(flag, value(), true, 0); break;
-      case '--flip': o.flip = noValue(flag, inline, true); break;
-      case '--no-flip': o.flip = noValue(flag, inline, false); break;
-      case '--width': o.width = num(flag, value(), true, 1); break;
-      case '--blocks': o.blocks = num(flag, value(), true, 1); break;
-      case '--threads': o.threads = num(flag, value(), true, 1); break;
-      case '--export':
-        for (const f of (value() ?? '').split(',')) {
-          const format = oneOf(flag, f, EXPORT_FORMATS);
-          if (!o.exports.includes(format)) o.exports.push(format);
-        }
-        break;
-      case '--quiet': o.verbose = noValue(flag, inline, 2); break;
-      default: fail(`unknown option ${a}`);
-    }
-  }
   for (const [flag, key] of [['--width', 'width'], ['--blocks', 'blocks']] as const) {
     const sizes = RECIPES[o.model].sizes ?? [];
     if (o[key] !== undefined && !sizes.includes(key)) {

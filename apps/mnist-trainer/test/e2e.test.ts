@@ -109,12 +109,14 @@ describe('MNIST trainer end to end (short run)', () => {
   it('parses the augmentation and thread flags, and refuses what they cannot do', async () => {
     expect(parseArgs(['--shift', '3', '--flip', '--threads', '2'])).toMatchObject({ shift: 3, flip: true, threads: 2 });
     expect(parseArgs(['--flip', '--no-flip'])).toMatchObject({ shift: undefined, flip: false, threads: 1 });
-    expect(() => parseArgs(['--shift', '-1'])).toThrow(/--shift must be an integer >= 0, got '-1'/);
+    expect(() => parseArgs(['--shift=-1'])).toThrow(/--shift must be an integer >= 0, got '-1'/);
+    expect(() => parseArgs(['--shift', '-1'])).toThrow(/train: Option '--shift' argument is ambiguous\..* use '--shift=-XYZ'/);
     expect(parseArgs(['--model', 'resnet', '--width', '24', '--blocks=2'])).toMatchObject({ model: 'resnet', width: 24, blocks: 2 });
     expect(() => parseArgs(['--model', 'cnn', '--width', '24'])).toThrow(/--width: the cnn model's size is fixed \(--width and --blocks size the resnet\)/);
     expect(() => parseArgs(['--width', '8', '--model', 'mlp'])).toThrow(/--width: the mlp model's size is fixed/);
     expect(() => parseArgs(['--model', 'resnet', '--blocks', '0'])).toThrow(/--blocks must be an integer >= 1, got '0'/);
-    expect(() => parseArgs(['--flip=yes'])).toThrow(/--flip takes no value, got '--flip=yes'/);
+    expect(() => parseArgs(['--flip=yes'])).toThrow(/train: Option '--flip' does not take an argument/);
+    expect(parseArgs(['--no-flip', '--flip'])).toMatchObject({ flip: true });
     expect(() => parseArgs(['--threads', '0'])).toThrow(/--threads must be an integer >= 1, got '0'/);
     const flat = { ...(parseArgs(['--model', 'mlp', '--shift', '2', '--limit', '100']) as TrainOptions), out: join(dir, 'flat-shift'), verbose: 0 };
     expect(await failure(train(flat, () => {}))).toMatch(/--shift\/--flip move pixels of images; the mlp model takes flat rows of 784/);

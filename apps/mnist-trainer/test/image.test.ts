@@ -137,15 +137,23 @@ describe('command line', () => {
     expect(parseArgs(['--label-smoothing', '0.05'])).toMatchObject({ labelSmoothing: 0.05 });
     expect(parseArgs(['--label-smoothing=0'])).toMatchObject({ labelSmoothing: 0 });
     expect(parseArgs(['predict', 'a.png', '--model-dir', 'out/m'])).toEqual({ command: 'predict', images: ['a.png'], modelDir: 'out/m', backend: undefined });
+    expect(parseArgs(['predict', '--backend=cpu', 'a.png', 'b.pgm', '--model-dir', 'out/m'])).toEqual({ command: 'predict', images: ['a.png', 'b.pgm'], modelDir: 'out/m', backend: 'cpu' });
+    expect(parseArgs(['--export', 'onnx', '--export', 'safetensors,onnx', '--quiet'])).toMatchObject({ exports: ['onnx', 'safetensors'], verbose: 2, model: 'mlp', seed: 1, limit: 0, threads: 1 });
   });
 
   it('names bad options and values', () => {
     expect(() => parseArgs(['--model', 'vgg'])).toThrow(/--model must be one of mlp, mlp-deep, lenet5, cnn, resnet, got 'vgg'/);
     expect(() => parseArgs(['--export', 'tflite'])).toThrow(/--export must be one of safetensors, onnx, got 'tflite'/);
     expect(() => parseArgs(['--epochs', '0'])).toThrow(/--epochs must be an integer >= 1/);
-    expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown option --frobnicate/);
+    expect(() => parseArgs(['--frobnicate'])).toThrow(/^train: unknown option --frobnicate\n/);
+    expect(() => parseArgs(['--epoch', '3'])).toThrow(/^train: unknown option --epoch \(did you mean --epochs\?\)/);
+    expect(() => parseArgs(['--label_smoothing=0.1'])).toThrow(/unknown option --label_smoothing \(did you mean --label-smoothing\?\)/);
+    expect(() => parseArgs(['predict', 'a.png', '--model-dir', 'm', '--modeldir', 'x'])).toThrow(/^predict: unknown option --modeldir \(did you mean --model-dir\?\)/);
+    expect(() => parseArgs(['--epochs'])).toThrow(/train: Option '--epochs <value>' argument missing/);
+    expect(() => parseArgs(['--seed='])).toThrow(/--seed must be an integer >= 0, got ''/);
+    expect(() => parseArgs(['--model', 'cnn', 'resnet'])).toThrow(/train: unexpected argument 'resnet'/);
     expect(() => parseArgs(['--label-smoothing', '1'])).toThrow(/--label-smoothing must be in \[0, 1\), got '1'/);
-    expect(() => parseArgs(['--label-smoothing', '-0.1'])).toThrow(/--label-smoothing must be a number >= 0, got '-0.1'/);
+    expect(() => parseArgs(['--label-smoothing=-0.1'])).toThrow(/--label-smoothing must be a number >= 0, got '-0.1'/);
     expect(() => parseArgs(['predict', 'x.png'])).toThrow(/--model-dir/);
   });
 });

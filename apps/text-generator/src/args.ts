@@ -1,6 +1,7 @@
 // Command-line parsing (node:util's parseArgs): `train` (the default command) and `generate`.
 
 import { parseArgs as parseNodeArgs } from 'node:util';
+import { closestName } from '@tessera/core';
 
 export type DataName = 'names' | 'brown';
 export type ModelKind = 'lstm' | 'transformer';
@@ -144,6 +145,11 @@ function parseFlags<T extends Record<string, { type: 'string' | 'boolean' }>>(ar
     return values as Record<string, string | boolean | undefined>;
   } catch (e) {
     const err = e as Error & { code?: string };
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const option = /'([^']+)'/.exec(err.message)?.[1] ?? '';
+      const near = option.startsWith('--') ? closestName(option.slice(2).split('=')[0]!, Object.keys(flags)) : undefined;
+      fail(`${command}: Unknown option '${option}'${near ? ` (did you mean --${near}?)` : ''}`);
+    }
     if (err.code?.startsWith('ERR_PARSE_ARGS')) fail(`${command}: ${err.message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '')}`);
     throw e;
   }

@@ -49,6 +49,8 @@ describe('parseArgs', () => {
       [['--backend', 'webgpu'], /--backend must be one of cpu, wasm, got 'webgpu'/],
       [['--vocab', '3'], /--vocab must be an integer >= 4, got '3'/],
       [['--colour', 'red'], /train: Unknown option '--colour'/],
+      [['--epoch', '3'], /train: Unknown option '--epoch' \(did you mean --epochs\?\)/],
+      [['--batch_size=8'], /train: Unknown option '--batch_size' \(did you mean --batch-size\?\)/],
       [['--epochs'], /train: Option '--epochs <value>' argument missing/],
       [['stray'], /train: unexpected argument 'stray'/],
       [['generate'], /generate needs --model-dir DIR/],
