@@ -118,37 +118,95 @@ function addReport(r: BatchReport): void {
 
 // ---------------------------------------------------------------- images
 
-/** Paints values onto a small canvas: grey for pixels in [0, 255], blue/red around 0 for weights. */
-function paint(canvas: HTMLCanvasElement, values: ArrayLike<number>, width: number, height: number, signed: boolean): void {
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext('2d')!;
-  const img = ctx.createImageData(width, height);
-  let scale = 1;
-  if (signed) for (let i = 0; i < values.length; i++) scale = Math.max(scale === 1 ? 0 : scale, Math.abs(values[i]!));
-  for (let i = 0; i < width * height; i++) {
-    const v = values[i]!;
-    const o = i * 4;
-    if (signed) {
-      const t = Math.min(1, Math.abs(v) / (scale || 1));
-      img.data[o] = v > 0 ? 255 : Math.round(255 * (1 - t));
-      img.data[o + 1] = Math.round(255 * (1 - t));
-      img.data[o + 2] = v < 0 ? 255 : Math.round(255 * (1 - t));
-    } else {
-      img.data[o] = img.data[o + 1] = img.data[o + 2] = 255 - v;
+/**
+ * Paints tiles of width×height values into one canvas, `columns` to a row, each value as a
+ * `zoom`×`zoom` block and `gap` blank pixels between tiles: grey levels for pixels in [0, 255]
+ * (ink white on black, as MNIST), blue/red around 0 for weights (each tile scaled by its own
+ * largest magnitude). One canvas for many tiles: a canvas per tile made the page add 64–112 canvases when training ended, and
+ * creating, painting and compositing them blocked input for 100 ms and more.
+ */
+function paintTiles(canvas: HTMLCanvasElement, tiles: ArrayLike<number>[], size: { width: number; height: number; columns: number; zoom?: number; gap?: number; signed: boolean }): void {
+  const { width, height, signed } = size;
+  const zoom = size.zoom ?? 1;
+  const gap = size.gap ?? 0;
+  // The tiles at a pixel a value, side by side…
+  const strip = new ImageData(Math.max(1, width * tiles.length), height);
+  const rgba = strip.data;
+  tiles.forEach((values, t) => {
+    let scale = 0;
+    if (signed) for (let i = 0; i < width * height; i++) scale = Math.max(scale, Math.abs(values[i]!));
+    for (let i = 0; i < width * height; i++) {
+      const v = values[i]!;
+      const o = (Math.floor(i / width) * strip.width + t * width + (i % width)) * 4;
+      if (signed) {
+        const a = Math.min(1, Math.abs(v) / (scale || 1));
+        rgba[o] = v > 0 ? 255 : Math.round(255 * (1 - a));
+        rgba[o + 1] = Math.round(255 * (1 - a));
+        rgba[o + 2] = v < 0 ? 255 : Math.round(255 * (1 - a));
+      } else {
+        rgba[o] = rgba[o + 1] = rgba[o + 2] = v;
+      }
+      rgba[o + 3] = 255;
     }
-    img.data[o + 3] = 255;
+  });
+  // …then laid out in rows and enlarged by the canvas (nearest neighbour), not pixel by pixel in JS.
+  const columns = Math.max(1, Math.min(size.columns, tiles.length));
+  const rows = Math.ceil(tiles.length / columns);
+  canvas.width = Math.max(1, columns * (width * zoom + gap) - gap);
+  canvas.height = Math.max(1, rows * (height * zoom + gap) - gap);
+  const ctx = canvas.getContext('2d')!;
+  if (zoom === 1 && rows === 1) return ctx.putImageData(strip, 0, 0);
+  const source = new OffscreenCanvas(strip.width, strip.height);
+  source.getContext('2d')!.putImageData(strip, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  for (let t = 0; t < tiles.length; t++) {
+    const left = (t % columns) * (width * zoom + gap);
+    const top = Math.floor(t / columns) * (height * zoom + gap);
+    ctx.drawImage(source, t * width, 0, width, height, left, top, width * zoom, height * zoom);
   }
-  ctx.putImageData(img, 0, 0);
 }
+
+/** The tiles' shown size in CSS pixels. */
+const TILE_PX = 42;
 
 function showFilters(f: FilterImages): void {
   $('filters-title').textContent = f.title;
-  const box = $('filters');
-  box.replaceChildren(...f.tiles.map((t) => {
-    const c = document.createElement('canvas');
-    paint(c, t, f.width, f.height, true);
-    return c;
+  const canvas = $<HTMLCanvasElement>('filters');
+  canvas.dataset.tiles = String(f.tiles.length);
+  canvas.hidden = f.tiles.length === 0;
+  if (f.tiles.length === 0) return;
+  const zoom = Math.max(1, Math.round(TILE_PX / Math.max(f.width, f.height)));
+  paintTiles(canvas, f.tiles, { width: f.width, height: f.height, columns: 16, zoom, gap: 3, signed: true });
+}
+
+/** The wrong answers' images: one sprite (a PNG made off the main thread), shown by each figure. */
+let wrongSprite = '';
+let wrongShown = 0;
+async function showWrong(wrong: TestReport['wrong']): Promise<void> {
+  const shown = ++wrongShown;
+  let url = '';
+  if (wrong.length > 0) {
+    const sprite = document.createElement('canvas');
+    paintTiles(sprite, wrong.map((w) => w.pixels), { width: 28, height: 28, columns: wrong.length, signed: false });
+    const blob = await new Promise<Blob | null>((resolve) => sprite.toBlob(resolve));
+    if (!blob) throw new Error(`could not encode the ${wrong.length} wrong answers' images as PNG`);
+    url = URL.createObjectURL(blob);
+  }
+  if (shown !== wrongShown) return URL.revokeObjectURL(url); // a newer test result came meanwhile
+  if (wrongSprite) URL.revokeObjectURL(wrongSprite);
+  wrongSprite = url;
+  $('wrong').replaceChildren(...wrong.map((w, i) => {
+    const fig = document.createElement('figure');
+    const image = document.createElement('div');
+    image.className = 'tile';
+    image.style.backgroundImage = `url(${url})`;
+    image.style.backgroundSize = `${wrong.length * TILE_PX}px ${TILE_PX}px`;
+    image.style.backgroundPosition = `${-i * TILE_PX}px 0`;
+    const cap = document.createElement('figcaption');
+    cap.textContent = `${w.label}→${w.predicted}`;
+    fig.title = `${classNames[w.label]} taken for ${classNames[w.predicted]}`;
+    fig.append(image, cap);
+    return fig;
   }));
 }
 
@@ -162,25 +220,19 @@ function showTest(t: TestReport): void {
     const colour = i === j ? `rgba(58,123,213,${a})` : `rgba(213,83,58,${a})`;
     return `<td style="background:${colour}" title="${classNames[i]} → ${classNames[j]}: ${n}">${n}</td>`;
   }).join('')}</tr>`).join('');
-  $('wrong').replaceChildren(...t.wrong.map((w) => {
-    const fig = document.createElement('figure');
-    const c = document.createElement('canvas');
-    paint(c, w.pixels.map((p) => 255 - p), 28, 28, false);
-    const cap = document.createElement('figcaption');
-    cap.textContent = `${w.label}→${w.predicted}`;
-    cap.title = `${classNames[w.label]} taken for ${classNames[w.predicted]}`;
-    fig.append(c, cap);
-    return fig;
-  }));
+  showWrong(t.wrong).catch((e: Error) => showMessage(`Showing the wrong answers failed: ${e.message}`));
 }
 
 // ---------------------------------------------------------------- drawing pad
 
 const pad = $<HTMLCanvasElement>('pad');
 const padCtx = pad.getContext('2d', { willReadFrequently: true })!;
+/** Whether anything is drawn: an empty pad is not read back, resampled and sent to the model. */
+let padInked = false;
 function clearPad(): void {
   padCtx.fillStyle = '#fff';
   padCtx.fillRect(0, 0, pad.width, pad.height);
+  padInked = false;
 }
 clearPad();
 let drawing = false;
@@ -216,6 +268,7 @@ function stroke(to: [number, number]): void {
   padCtx.moveTo(...(last ?? to));
   padCtx.lineTo(...to);
   padCtx.stroke();
+  padInked = true;
   last = to;
   schedulePrediction();
 }
@@ -228,11 +281,14 @@ function schedulePrediction(): void {
   predictQueued = true;
   requestAnimationFrame(() => {
     predictQueued = false;
-    const { data } = padCtx.getImageData(0, 0, pad.width, pad.height);
-    const pixels = new Float32Array(pad.width * pad.height);
-    for (let i = 0; i < pixels.length; i++) pixels[i] = (data[i * 4]! + data[i * 4 + 1]! + data[i * 4 + 2]!) / 765;
-    const input = toMnistInput({ width: pad.width, height: pad.height, pixels });
-    paint($<HTMLCanvasElement>('pad-preview'), input.map((v) => 255 - 255 * v), 28, 28, false);
+    let input: Float32Array = new Float32Array(28 * 28);
+    if (padInked) {
+      const { data } = padCtx.getImageData(0, 0, pad.width, pad.height);
+      const pixels = new Float32Array(pad.width * pad.height);
+      for (let i = 0; i < pixels.length; i++) pixels[i] = (data[i * 4]! + data[i * 4 + 1]! + data[i * 4 + 2]!) / 765;
+      input = toMnistInput({ width: pad.width, height: pad.height, pixels });
+    }
+    paintTiles($<HTMLCanvasElement>('pad-preview'), [input.map((v) => 255 * v)], { width: 28, height: 28, columns: 1, signed: false });
     if (input.every((v) => v === 0)) return showProbabilities(null);
     send({ type: 'predict', id: ++predictId, pixels: input });
     document.body.dataset.predictionAsked = String(predictId);
