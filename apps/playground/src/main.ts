@@ -6,8 +6,9 @@ import { downloadHandler } from '@tessera/models';
 import { MODEL_NAMES, OPTIMIZER_NAMES, RECIPES, toMnistInput, type ModelName, type OptimizerName } from '@tessera/zoo';
 import uPlot from 'uplot';
 import type { DatasetName } from './data-index.js';
-import type { BackendChoice, FilterImages, FromWorker, ToWorker } from './protocol.js';
-import type { BatchReport, TestReport } from './training.js';
+import type { BackendChoice, FilterImages, FromWorker, TestSummary, ToWorker } from './protocol.js';
+import { paintTiles, TILE_PX } from './tiles.js';
+import type { BatchReport } from './training.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -118,90 +119,29 @@ function addReport(r: BatchReport): void {
 
 // ---------------------------------------------------------------- images
 
-/**
- * Paints tiles of width×height values into one canvas, `columns` to a row, each value as a
- * `zoom`×`zoom` block and `gap` blank pixels between tiles: grey levels for pixels in [0, 255]
- * (ink white on black, as MNIST), blue/red around 0 for weights (each tile scaled by its own
- * largest magnitude). One canvas for many tiles: a canvas per tile made the page add 64–112 canvases when training ended, and
- * creating, painting and compositing them blocked input for 100 ms and more.
- */
-function paintTiles(canvas: HTMLCanvasElement, tiles: ArrayLike<number>[], size: { width: number; height: number; columns: number; zoom?: number; gap?: number; signed: boolean }): void {
-  const { width, height, signed } = size;
-  const zoom = size.zoom ?? 1;
-  const gap = size.gap ?? 0;
-  // The tiles at a pixel a value, side by side…
-  const strip = new ImageData(Math.max(1, width * tiles.length), height);
-  const rgba = strip.data;
-  tiles.forEach((values, t) => {
-    let scale = 0;
-    if (signed) for (let i = 0; i < width * height; i++) scale = Math.max(scale, Math.abs(values[i]!));
-    for (let i = 0; i < width * height; i++) {
-      const v = values[i]!;
-      const o = (Math.floor(i / width) * strip.width + t * width + (i % width)) * 4;
-      if (signed) {
-        const a = Math.min(1, Math.abs(v) / (scale || 1));
-        rgba[o] = v > 0 ? 255 : Math.round(255 * (1 - a));
-        rgba[o + 1] = Math.round(255 * (1 - a));
-        rgba[o + 2] = v < 0 ? 255 : Math.round(255 * (1 - a));
-      } else {
-        rgba[o] = rgba[o + 1] = rgba[o + 2] = v;
-      }
-      rgba[o + 3] = 255;
-    }
-  });
-  // …then laid out in rows and enlarged by the canvas (nearest neighbour), not pixel by pixel in JS.
-  const columns = Math.max(1, Math.min(size.columns, tiles.length));
-  const rows = Math.ceil(tiles.length / columns);
-  canvas.width = Math.max(1, columns * (width * zoom + gap) - gap);
-  canvas.height = Math.max(1, rows * (height * zoom + gap) - gap);
-  const ctx = canvas.getContext('2d')!;
-  if (zoom === 1 && rows === 1) return ctx.putImageData(strip, 0, 0);
-  const source = new OffscreenCanvas(strip.width, strip.height);
-  source.getContext('2d')!.putImageData(strip, 0, 0);
-  ctx.imageSmoothingEnabled = false;
-  for (let t = 0; t < tiles.length; t++) {
-    const left = (t % columns) * (width * zoom + gap);
-    const top = Math.floor(t / columns) * (height * zoom + gap);
-    ctx.drawImage(source, t * width, 0, width, height, left, top, width * zoom, height * zoom);
-  }
-}
-
-/** The tiles' shown size in CSS pixels. */
-const TILE_PX = 42;
-
 function showFilters(f: FilterImages): void {
   $('filters-title').textContent = f.title;
   const canvas = $<HTMLCanvasElement>('filters');
-  canvas.dataset.tiles = String(f.tiles.length);
-  canvas.hidden = f.tiles.length === 0;
-  if (f.tiles.length === 0) return;
-  const zoom = Math.max(1, Math.round(TILE_PX / Math.max(f.width, f.height)));
-  paintTiles(canvas, f.tiles, { width: f.width, height: f.height, columns: 16, zoom, gap: 3, signed: true });
+  canvas.dataset.tiles = String(f.tiles);
+  canvas.hidden = f.image === null;
+  if (f.image === null) return;
+  canvas.width = f.image.width;
+  canvas.height = f.image.height;
+  canvas.getContext('bitmaprenderer')!.transferFromImageBitmap(f.image);
 }
 
-/** The wrong answers' images: one sprite (a PNG made off the main thread), shown by each figure. */
+/** The wrong answers' images: one PNG (made by the worker) that each figure shows a part of. */
 let wrongSprite = '';
-let wrongShown = 0;
-async function showWrong(wrong: TestReport['wrong']): Promise<void> {
-  const shown = ++wrongShown;
-  let url = '';
-  if (wrong.length > 0) {
-    const sprite = document.createElement('canvas');
-    paintTiles(sprite, wrong.map((w) => w.pixels), { width: 28, height: 28, columns: wrong.length, signed: false });
-    const blob = await new Promise<Blob | null>((resolve) => sprite.toBlob(resolve));
-    if (!blob) throw new Error(`could not encode the ${wrong.length} wrong answers' images as PNG`);
-    url = URL.createObjectURL(blob);
-  }
-  if (shown !== wrongShown) return URL.revokeObjectURL(url); // a newer test result came meanwhile
+function showWrong(wrong: TestSummary['wrong'], sprite: Blob | null): void {
   if (wrongSprite) URL.revokeObjectURL(wrongSprite);
-  wrongSprite = url;
+  wrongSprite = sprite ? URL.createObjectURL(sprite) : '';
   $('wrong').replaceChildren(...wrong.map((w, i) => {
     const fig = document.createElement('figure');
     const image = document.createElement('div');
     image.className = 'tile';
-    image.style.backgroundImage = `url(${url})`;
-    image.style.backgroundSize = `${wrong.length * TILE_PX}px ${TILE_PX}px`;
-    image.style.backgroundPosition = `${-i * TILE_PX}px 0`;
+    image.style.backgroundImage = `url(${wrongSprite})`;
+    image.style.backgroundSize = `${TILE_PX}px ${wrong.length * TILE_PX}px`;
+    image.style.backgroundPosition = `0 ${-i * TILE_PX}px`;
     const cap = document.createElement('figcaption');
     cap.textContent = `${w.label}→${w.predicted}`;
     fig.title = `${classNames[w.label]} taken for ${classNames[w.predicted]}`;
@@ -210,7 +150,7 @@ async function showWrong(wrong: TestReport['wrong']): Promise<void> {
   }));
 }
 
-function showTest(t: TestReport): void {
+function showTest(t: TestSummary): void {
   $('test-accuracy').textContent = `${(100 * t.accuracy).toFixed(2)}%`;
   const max = Math.max(...t.confusion.flat());
   const table = $('confusion');
@@ -220,7 +160,7 @@ function showTest(t: TestReport): void {
     const colour = i === j ? `rgba(58,123,213,${a})` : `rgba(213,83,58,${a})`;
     return `<td style="background:${colour}" title="${classNames[i]} → ${classNames[j]}: ${n}">${n}</td>`;
   }).join('')}</tr>`).join('');
-  showWrong(t.wrong).catch((e: Error) => showMessage(`Showing the wrong answers failed: ${e.message}`));
+  showWrong(t.wrong, t.wrongImages);
 }
 
 // ---------------------------------------------------------------- drawing pad

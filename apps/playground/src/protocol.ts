@@ -25,13 +25,21 @@ export interface BackendInfo {
   reason?: string;
 }
 
-/** The first layer's weights as images: Dense [784, units] → units 28×28 tiles; Conv2D → filters. */
+/**
+ * The first layer's weights as images (Dense [784, units] → units 28×28 tiles; Conv2D → filters),
+ * painted by the worker into one bitmap; null where the model's first layer gives no images.
+ */
 export interface FilterImages {
   title: string;
-  width: number;
-  height: number;
-  /** One Float32Array of width·height values per tile. */
-  tiles: Float32Array[];
+  /** How many tiles the image holds. */
+  tiles: number;
+  image: ImageBitmap | null;
+}
+
+/** The test set's results as the page shows them: the wrong answers' images as one PNG, a 28×28 tile each, in order, one above the other. */
+export interface TestSummary extends Omit<TestReport, 'wrong'> {
+  wrong: { label: number; predicted: number }[];
+  wrongImages: Blob | null;
 }
 
 export interface ModelInfo {
@@ -48,7 +56,7 @@ export type FromWorker =
   | { type: 'started'; backend: string; threads: number; steps: number }
   | { type: 'batch'; report: BatchReport }
   | { type: 'paused' | 'resumed' }
-  | { type: 'done'; stopped: boolean; test: TestReport; seconds: number; samplesPerSec: number }
+  | { type: 'done'; stopped: boolean; test: TestSummary; seconds: number; samplesPerSec: number }
   | { type: 'model'; info: ModelInfo; filters: FilterImages }
   | { type: 'prediction'; id: number; probabilities: number[] }
   | { type: 'saved'; location: string }

@@ -8,8 +8,9 @@ import { MNIST_FILES, FASHION_MNIST_CLASS_NAMES, mnistFromBuffers, type MnistDat
 import { indexedDBHandler, loadModel, memoryHandler, filesHandler } from '@tessera/models';
 import { RECIPES, needsImageInput } from '@tessera/zoo';
 import type { DataIndex, DatasetName } from './data-index.js';
-import type { BackendChoice, BackendInfo, FilterImages, FromWorker, ModelInfo, ToWorker } from './protocol.js';
-import { compileRecipe, evaluateOn, measureThroughput, rowShape, testReport, trainLoop, type BatchReport, type Net, type TrainConfig } from './training.js';
+import type { BackendChoice, BackendInfo, FilterImages, FromWorker, ModelInfo, TestSummary, ToWorker } from './protocol.js';
+import { paintTiles, TILE_PX } from './tiles.js';
+import { compileRecipe, evaluateOn, measureThroughput, rowShape, testReport, trainLoop, type BatchReport, type Net, type TestReport, type TrainConfig } from './training.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -81,36 +82,57 @@ function describe(m: Net, source: string): ModelInfo {
   return { name: m.name, params: m.countParams(), layers: m.layers.map((l) => l.className).join(' → '), source };
 }
 
-/** The first Dense or Conv2D kernel as images. */
+/** The first Dense or Conv2D kernel as images (up to 64 tiles, 16 to a row). */
 async function filters(m: Net): Promise<FilterImages> {
   const layer = m.layers.find((l) => l.className === 'Dense' || l.className === 'Conv2D');
   const kernel = layer?.weights[0];
-  if (!layer || !kernel) return { title: 'no Dense or Conv2D layer', width: 0, height: 0, tiles: [] };
+  if (!layer || !kernel) return { title: 'no Dense or Conv2D layer', tiles: 0, image: null };
   const values = await kernel.data();
   const shape = kernel.shape;
   const tiles: Float32Array[] = [];
+  let title: string;
+  let side: [number, number];
   if (layer.className === 'Dense') {
     const [inputs, units] = shape as [number, number];
-    const side = Math.round(Math.sqrt(inputs));
-    if (side * side !== inputs) return { title: `first Dense layer takes ${inputs} inputs (not an image)`, width: 0, height: 0, tiles: [] };
+    const s = Math.round(Math.sqrt(inputs));
+    if (s * s !== inputs) return { title: `first Dense layer takes ${inputs} inputs (not an image)`, tiles: 0, image: null };
     for (let u = 0; u < Math.min(units, 64); u++) {
       const t = new Float32Array(inputs);
       for (let i = 0; i < inputs; i++) t[i] = values[i * units + u]!;
       tiles.push(t);
     }
-    return { title: `${layer.name}: the weights into ${Math.min(units, 64)} of ${units} units, as ${side}×${side} images`, width: side, height: side, tiles };
+    title = `${layer.name}: the weights into ${tiles.length} of ${units} units, as ${s}×${s} images`;
+    side = [s, s];
+  } else {
+    const [kh, kw, cin, cout] = shape as [number, number, number, number];
+    for (let f = 0; f < Math.min(cout, 64); f++) {
+      const t = new Float32Array(kh * kw);
+      for (let i = 0; i < kh * kw; i++) t[i] = values[i * cin * cout + f]!; // first input channel
+      tiles.push(t);
+    }
+    title = `${layer.name}: ${tiles.length} of ${cout} ${kh}×${kw} filters`;
+    side = [kw, kh];
   }
-  const [kh, kw, cin, cout] = shape as [number, number, number, number];
-  for (let f = 0; f < Math.min(cout, 64); f++) {
-    const t = new Float32Array(kh * kw);
-    for (let i = 0; i < kh * kw; i++) t[i] = values[i * cin * cout + f]!; // first input channel
-    tiles.push(t);
-  }
-  return { title: `${layer.name}: ${Math.min(cout, 64)} of ${cout} ${kh}×${kw} filters`, width: kw, height: kh, tiles };
+  const canvas = new OffscreenCanvas(1, 1);
+  const zoom = Math.max(1, Math.round(TILE_PX / Math.max(...side)));
+  paintTiles(canvas, tiles, { width: side[0], height: side[1], columns: 16, zoom, gap: 3, signed: true });
+  return { title, tiles: tiles.length, image: canvas.transferToImageBitmap() };
 }
 
 async function announce(m: Net, source: string): Promise<void> {
-  post({ type: 'model', info: describe(m, source), filters: await filters(m) });
+  const f = await filters(m);
+  post({ type: 'model', info: describe(m, source), filters: f }, f.image ? [f.image] : []);
+}
+
+/** The test report as the page shows it: the wrong answers' images as one PNG. */
+async function summary(t: TestReport): Promise<TestSummary> {
+  let wrongImages: Blob | null = null;
+  if (t.wrong.length > 0) {
+    const canvas = new OffscreenCanvas(1, 1);
+    paintTiles(canvas, t.wrong.map((w) => w.pixels), { width: 28, height: 28, columns: 1, signed: false });
+    wrongImages = await canvas.convertToBlob({ type: 'image/png' });
+  }
+  return { ...t, wrong: t.wrong.map(({ label, predicted }) => ({ label, predicted })), wrongImages };
 }
 
 /** A loaded model must take 28×28 digits (flat or as images) and give 10 classes. */
@@ -203,7 +225,7 @@ async function train(config: TrainConfig, backend: BackendChoice, threads: numbe
     });
     const seconds = (performance.now() - t0) / 1000;
     const test = await exclusive(() => testReport(m, data!, shape));
-    post({ type: 'done', stopped: stopRequested, test, seconds, samplesPerSec: samples / seconds });
+    post({ type: 'done', stopped: stopRequested, test: await summary(test), seconds, samplesPerSec: samples / seconds });
     await announce(m, `${RECIPES[config.model].description}, trained here`);
   } finally {
     training = false;
