@@ -13,8 +13,7 @@ export interface GreyImage {
  * digit's bounding box scaled into 20x20 and centred by its centre of mass, as in the MNIST set.
  */
 export function toMnistInput(img: GreyImage): Float32Array {
-  const { width: w, height: h } = img;
-  const { pixels } = img;
+  const { width: w, height: h, pixels } = img;
   // Indexed loops: `for…of` and `Float32Array.from(…, fn)` over a typed array are an order of
   // magnitude slower in V8 (15–40 ms for a 280×280 drawing pad, which the page runs per stroke).
   let mean = 0;
